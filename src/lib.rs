@@ -1,5 +1,7 @@
 //! MSI Hub: dealers' monthly MSI reports, checked and stored, served over GraphQL.
 
+pub mod app;
 pub mod auth;
+pub mod config;
 pub mod domain;
 pub mod store;

@@ -1,0 +1,130 @@
+//! Managing the dealer network (OEM administrators).
+
+use super::{App, AppError, AppResult};
+use crate::domain::network::{check_code, check_name};
+use crate::domain::{Dealer, Month, Region, SizeTier};
+use crate::store::NewDealer;
+
+/// A new dealer.
+#[derive(Debug, Clone)]
+pub struct DealerInput {
+    pub code: String,
+    pub name: String,
+    pub brand: String,
+    pub province: String,
+    pub city: String,
+    pub size_tier: SizeTier,
+    pub opened: Month,
+    pub region_code: String,
+}
+
+/// Changes to a dealer's master data; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct DealerPatch {
+    pub name: Option<String>,
+    pub brand: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub size_tier: Option<SizeTier>,
+    pub opened: Option<Month>,
+}
+
+fn valid_code(field: &str, code: &str) -> AppResult<()> {
+    check_code(field, code).map_err(|m| AppError::invalid(field, m))
+}
+
+fn valid_name(field: &str, name: &str) -> AppResult<()> {
+    check_name(field, name).map_err(|m| AppError::invalid(field, m))
+}
+
+impl App {
+    pub async fn create_region(&self, region: Region) -> AppResult<Region> {
+        valid_code("code", &region.code)?;
+        valid_name("name", &region.name)?;
+        self.store.create_region(&region).await?;
+        Ok(region)
+    }
+
+    pub async fn update_region(&self, region: Region) -> AppResult<Region> {
+        valid_name("name", &region.name)?;
+        self.store.update_region(&region).await?;
+        Ok(region)
+    }
+
+    async fn require_region(&self, code: &str) -> AppResult<()> {
+        if self.store.regions().await?.iter().any(|r| r.code == code) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(format!("region {code} not found")))
+        }
+    }
+
+    /// The dealer, or a not-found error naming it.
+    pub async fn require_dealer(&self, code: &str) -> AppResult<Dealer> {
+        self.store.dealers_by_code(&[code.to_string()]).await?.pop().ok_or_else(|| AppError::NotFound(format!("dealer {code} not found")))
+    }
+
+    pub async fn create_dealer(&self, input: DealerInput) -> AppResult<Dealer> {
+        valid_code("code", &input.code)?;
+        for (field, value) in [("name", &input.name), ("brand", &input.brand), ("province", &input.province), ("city", &input.city)] {
+            valid_name(field, value)?;
+        }
+        self.require_region(&input.region_code).await?;
+        let dealer = Dealer {
+            code: input.code,
+            name: input.name,
+            brand: input.brand,
+            province: input.province,
+            city: input.city,
+            size_tier: input.size_tier,
+            opened: input.opened,
+            closed: None,
+        };
+        self.store.create_dealer(&NewDealer { dealer: dealer.clone(), region_code: input.region_code }).await?;
+        Ok(dealer)
+    }
+
+    pub async fn update_dealer(&self, code: &str, patch: DealerPatch) -> AppResult<Dealer> {
+        let mut d = self.require_dealer(code).await?;
+        for (field, value) in [("name", &patch.name), ("brand", &patch.brand), ("province", &patch.province), ("city", &patch.city)] {
+            if let Some(v) = value {
+                valid_name(field, v)?;
+            }
+        }
+        if let Some(opened) = patch.opened {
+            if d.closed.is_some_and(|c| c < opened) {
+                return Err(AppError::invalid("openedMonth", format!("opened month {opened} is after the closed month")));
+            }
+            d.opened = opened;
+        }
+        d.name = patch.name.unwrap_or(d.name);
+        d.brand = patch.brand.unwrap_or(d.brand);
+        d.province = patch.province.unwrap_or(d.province);
+        d.city = patch.city.unwrap_or(d.city);
+        d.size_tier = patch.size_tier.unwrap_or(d.size_tier);
+        self.store.update_dealer(&d).await?;
+        Ok(d)
+    }
+
+    /// Moves a dealer to `region_code` from `effective` on; earlier months keep the old region.
+    pub async fn move_dealer(&self, code: &str, region_code: &str, effective: Month) -> AppResult<Dealer> {
+        let d = self.require_dealer(code).await?;
+        self.require_region(region_code).await?;
+        if effective < d.opened {
+            return Err(AppError::invalid("effectiveMonth", format!("{effective} is before the dealer opened ({})", d.opened)));
+        }
+        self.store.move_dealer(code, region_code, effective).await?;
+        Ok(d)
+    }
+
+    /// Closes a dealer: `closed` is its last operating month.
+    pub async fn close_dealer(&self, code: &str, closed: Month) -> AppResult<Dealer> {
+        let mut d = self.require_dealer(code).await?;
+        if closed < d.opened {
+            return Err(AppError::invalid("closedMonth", format!("{closed} is before the dealer opened ({})", d.opened)));
+        }
+        d.closed = Some(closed);
+        self.store.update_dealer(&d).await?;
+        Ok(d)
+    }
+}

@@ -1,0 +1,91 @@
+//! Configuration: every setting is a command-line flag that can also come from the environment.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
+    /// Database URL: `sqlite://FILE` (created if missing) or `postgres://...`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://msi-hub.db", global = true)]
+    pub database_url: String,
+
+    /// HS256 secret for bearer tokens. Without it (and without a public key) a random
+    /// development secret is generated once and kept in the database.
+    #[arg(long, env = "MSI_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// PEM file with the RSA public key of the identity provider: tokens are then RS256.
+    #[arg(long, env = "MSI_JWT_PUBLIC_KEY", global = true)]
+    pub jwt_public_key: Option<PathBuf>,
+
+    /// Required `iss` of tokens, when set.
+    #[arg(long, env = "MSI_JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+
+    /// Required `aud` of tokens, when set.
+    #[arg(long, env = "MSI_JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+
+    /// Day of the following month by which a report is due; later first submissions are late.
+    #[arg(long, env = "MSI_DEADLINE_DAY", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=28), global = true)]
+    pub deadline_day: u32,
+
+    /// The OEM's time zone as an offset from UTC in hours (months and deadlines are reckoned in it).
+    #[arg(long, env = "MSI_UTC_OFFSET_HOURS", default_value_t = 8, value_parser = clap::value_parser!(i32).range(-12..=14), global = true)]
+    pub utc_offset_hours: i32,
+
+    /// Pretend the time is this RFC 3339 instant (demos and tests).
+    #[arg(long, env = "MSI_NOW", global = true)]
+    pub now: Option<DateTime<Utc>>,
+}
+
+impl Settings {
+    /// Settings with defaults and a database URL (tests, tools).
+    pub fn for_database(database_url: &str) -> Settings {
+        Settings {
+            database_url: database_url.to_string(),
+            jwt_secret: None,
+            jwt_public_key: None,
+            jwt_issuer: None,
+            jwt_audience: None,
+            deadline_day: 10,
+            utc_offset_hours: 8,
+            now: None,
+        }
+    }
+
+    pub fn offset(&self) -> FixedOffset {
+        FixedOffset::east_opt(self.utc_offset_hours * 3600).expect("offset range checked by clap")
+    }
+
+    /// The database URL without its password, for logs.
+    pub fn redacted_database_url(&self) -> String {
+        redact(&self.database_url)
+    }
+}
+
+/// Removes the password of a URL (`postgres://u:secret@h/db` → `postgres://u:***@h/db`).
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(_) => url.to_string(),
+        Err(_) => "<unparsable database URL>".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:s3cret@localhost:5432/db"), "postgres://u:***@localhost:5432/db");
+        assert_eq!(redact("sqlite://msi-hub.db"), "sqlite://msi-hub.db");
+        assert!(!redact("postgres://u:p%40ss@h/db").contains("p%40ss"));
+    }
+}
