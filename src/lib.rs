@@ -5,3 +5,6 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod store;
+pub mod graphql;
+pub mod http;
+pub mod generator;

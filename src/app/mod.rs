@@ -2,9 +2,11 @@
 //! operations the GraphQL layer calls. Authorization happens before these are called
 //! (GraphQL guards); the operations enforce the business rules.
 
+mod load;
 mod network;
 mod reports;
 
+pub use load::LoadSummary;
 pub use network::{DealerInput, DealerPatch};
 pub use reports::{Outcome, StatusCounts, SubmissionStatus, SubmitOutcome};
 

@@ -1,0 +1,50 @@
+//! The GraphQL API: schema types, queries, mutations, dataloaders and guards.
+
+mod error;
+mod guards;
+mod loaders;
+mod mutation;
+mod network;
+mod query;
+pub mod report;
+mod scalars;
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, EmptySubscription, Request, SDLExportOptions, Schema};
+
+pub use error::to_gql;
+pub use loaders::{DealerLoader, RegionHistoryLoader};
+pub use mutation::MutationRoot;
+pub use query::QueryRoot;
+
+use crate::app::App;
+use crate::auth::Principal;
+
+pub type MsiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Deepest query accepted (the schema's legitimate queries stay well below).
+const MAX_DEPTH: usize = 16;
+
+/// The schema, serving `app`.
+pub fn schema(app: Arc<App>) -> MsiSchema {
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription).data(app).limit_depth(MAX_DEPTH).finish()
+}
+
+/// The schema's SDL, sorted (what `schema.graphql` holds).
+pub fn sdl() -> String {
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription).finish().sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+}
+
+/// Attaches the caller and fresh per-request dataloaders to a request.
+pub fn prepare(request: Request, app: &Arc<App>, principal: Principal) -> Request {
+    request
+        .data(principal)
+        .data(DataLoader::new(DealerLoader(app.store.clone()), tokio::spawn))
+        .data(DataLoader::new(RegionHistoryLoader(app.store.clone()), tokio::spawn))
+}
+
+pub(crate) fn app<'a>(ctx: &'a Context<'_>) -> &'a Arc<App> {
+    ctx.data_unchecked::<Arc<App>>()
+}

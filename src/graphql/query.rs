@@ -1,0 +1,242 @@
+//! Query root.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::error::{forbidden, GqlResult};
+use super::guards::{principal, DealerRead};
+use super::loaders::DealerLoader;
+use super::network::{Dealer, Region};
+use super::report::{time, MonthlyReport, ReportRevision};
+use crate::app::{AppError, StatusCounts};
+use crate::auth::{Principal, Role, Scope};
+use crate::domain::Month;
+use crate::store::{DealerFilter, ReportStatus, StatusRow};
+
+/// Default and largest page size of every list.
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 500;
+
+/// Validates `first`.
+pub fn page_size(first: Option<i32>) -> async_graphql::Result<usize> {
+    match first {
+        None => Ok(DEFAULT_PAGE),
+        Some(n) if (1..=MAX_PAGE as i32).contains(&n) => Ok(n as usize),
+        Some(n) => Err(super::error::to_gql(AppError::invalid("first", format!("must be between 1 and {MAX_PAGE}, got {n}")))),
+    }
+}
+
+/// The caller's scope as a dealer filter; `region` narrows it and must lie within it.
+pub fn scoped_filter(p: &Principal, region: Option<String>) -> async_graphql::Result<DealerFilter> {
+    let mut f = DealerFilter::default();
+    match p.scope() {
+        Scope::All => f.regions = region.map(|r| vec![r]),
+        Scope::Regions(mine) => match region {
+            Some(r) if mine.contains(&r) => f.regions = Some(vec![r]),
+            Some(r) => return Err(forbidden(format!("region {r} is not one of your regions ({})", mine.join(", ")))),
+            None => f.regions = Some(mine),
+        },
+        Scope::Dealer(d) => {
+            f.dealer = Some(d);
+            f.regions = region.map(|r| vec![r]);
+        }
+    }
+    Ok(f)
+}
+
+/// Who is calling, as the token says.
+#[derive(SimpleObject)]
+pub struct Me {
+    pub sub: String,
+    /// oem_admin, regional_manager, dealer or bi_reader.
+    pub role: String,
+    /// Regions of a regional manager.
+    pub regions: Vec<String>,
+    /// Dealer code of a dealer user.
+    pub dealer_code: Option<String>,
+}
+
+/// A dealer's status for the month in `submissionStatus`.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SubmissionState {
+    /// No report at all.
+    Missing,
+    /// Only a draft.
+    Draft,
+    Accepted,
+    AcceptedWithWarnings,
+    /// Submitted, but after the deadline.
+    Late,
+}
+
+fn state_of(r: &StatusRow) -> SubmissionState {
+    match r.status {
+        None => SubmissionState::Missing,
+        Some(ReportStatus::Draft) => SubmissionState::Draft,
+        Some(_) if r.late => SubmissionState::Late,
+        Some(ReportStatus::Accepted) => SubmissionState::Accepted,
+        Some(ReportStatus::AcceptedWithWarnings) => SubmissionState::AcceptedWithWarnings,
+    }
+}
+
+/// One dealer's line in `submissionStatus`.
+pub struct StatusEntry(StatusRow);
+
+#[Object]
+impl StatusEntry {
+    async fn dealer_code(&self) -> &str {
+        &self.0.dealer_code
+    }
+
+    async fn dealer_name(&self) -> &str {
+        &self.0.dealer_name
+    }
+
+    /// The dealer's region in that month.
+    async fn region_code(&self) -> Option<&str> {
+        self.0.region_code.as_deref()
+    }
+
+    /// LATE wins over ACCEPTED / ACCEPTED_WITH_WARNINGS; see `late` and `reportStatus` for both.
+    async fn status(&self) -> SubmissionState {
+        state_of(&self.0)
+    }
+
+    /// The stored report's own status, when there is one.
+    async fn report_status(&self) -> Option<super::report::ReportState> {
+        self.0.status.map(Into::into)
+    }
+
+    async fn late(&self) -> bool {
+        self.0.late
+    }
+
+    async fn revision(&self) -> i32 {
+        self.0.revision
+    }
+
+    async fn first_submitted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.first_submitted_at.map(time)
+    }
+}
+
+/// Counts of a month's submissions in the scope.
+#[derive(SimpleObject)]
+pub struct SubmissionCounts {
+    /// Dealers active in the month.
+    pub total: usize,
+    pub missing: usize,
+    pub draft: usize,
+    /// Accepted without warnings (on time or late).
+    pub accepted: usize,
+    /// Accepted with warnings (on time or late).
+    pub accepted_with_warnings: usize,
+    /// Submitted after the deadline.
+    pub late: usize,
+}
+
+impl From<StatusCounts> for SubmissionCounts {
+    fn from(c: StatusCounts) -> Self {
+        SubmissionCounts { total: c.total, missing: c.missing, draft: c.draft, accepted: c.accepted, accepted_with_warnings: c.accepted_with_warnings, late: c.late }
+    }
+}
+
+/// Who has and has not reported for a month.
+pub struct SubmissionStatus(crate::app::SubmissionStatus);
+
+#[Object]
+impl SubmissionStatus {
+    async fn month(&self) -> Month {
+        self.0.month
+    }
+
+    /// Reports first submitted after this instant are late.
+    async fn deadline(&self) -> DateTime<Utc> {
+        time(self.0.deadline_ms)
+    }
+
+    async fn counts(&self) -> SubmissionCounts {
+        self.0.counts.clone().into()
+    }
+
+    /// The dealers, by code; optionally only those in `status`.
+    async fn entries(&self, first: Option<i32>, after: Option<String>, status: Option<SubmissionState>) -> async_graphql::Result<Connection<String, StatusEntry>> {
+        let first = page_size(first)?;
+        let rows = self.0.rows.iter().filter(|r| status.is_none_or(|s| state_of(r) == s));
+        let rows: Vec<&StatusRow> = rows.filter(|r| after.as_ref().is_none_or(|a| r.dealer_code.as_str() > a.as_str())).take(first + 1).collect();
+        let mut conn = Connection::new(after.is_some(), rows.len() > first);
+        conn.edges.extend(rows.into_iter().take(first).map(|r| Edge::new(r.dealer_code.clone(), StatusEntry(r.clone()))));
+        Ok(conn)
+    }
+}
+
+pub struct QueryRoot;
+
+#[Object]
+impl QueryRoot {
+    /// Who you are, as your token says.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
+        let p = principal(ctx)?;
+        Ok(Me { sub: p.sub.clone(), role: p.role.as_str().to_string(), regions: p.regions.clone(), dealer_code: p.dealer.clone() })
+    }
+
+    /// Every region (names and codes are not confidential).
+    async fn regions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Region>> {
+        principal(ctx)?;
+        Ok(super::app(ctx).store.regions().await.gql()?.into_iter().map(Region::from).collect())
+    }
+
+    /// Dealers you may see, by code. `month` (default: current) decides regions and activity.
+    async fn dealers(
+        &self,
+        ctx: &Context<'_>,
+        month: Option<Month>,
+        region_code: Option<String>,
+        #[graphql(desc = "Case-insensitive part of the code, name or city")] search: Option<String>,
+        #[graphql(default = false)] active_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Dealer>> {
+        let first = page_size(first)?;
+        let app = super::app(ctx);
+        let month = month.unwrap_or_else(|| app.current_month());
+        let mut filter = scoped_filter(principal(ctx)?, region_code)?;
+        filter.month = Some(month);
+        filter.search = search.filter(|s| !s.trim().is_empty());
+        filter.active_only = active_only;
+        let rows = app.store.list_dealers(&filter, after.as_deref(), first as i64 + 1).await.gql()?;
+        let mut conn = Connection::new(after.is_some(), rows.len() > first);
+        conn.edges.extend(rows.into_iter().take(first).map(|r| Edge::new(r.dealer.code.clone(), Dealer { dealer: r.dealer, month })));
+        Ok(conn)
+    }
+
+    /// One dealer, if you may see it in `month` (default: current).
+    #[graphql(guard = "DealerRead::new(&code, month)")]
+    async fn dealer(&self, ctx: &Context<'_>, code: String, month: Option<Month>) -> async_graphql::Result<Option<Dealer>> {
+        let month = month.unwrap_or_else(|| super::app(ctx).current_month());
+        let d = ctx.data_unchecked::<DataLoader<DealerLoader>>().load_one(code).await.map_err(|e| async_graphql::Error::new(e.to_string()))?;
+        Ok(d.map(|dealer| Dealer { dealer, month }))
+    }
+
+    /// A dealer's report for a month (draft or submitted), if any.
+    #[graphql(guard = "DealerRead::new(&dealer_code, Some(month))")]
+    async fn report(&self, ctx: &Context<'_>, dealer_code: String, month: Month) -> async_graphql::Result<Option<MonthlyReport>> {
+        Ok(super::app(ctx).store.report(&dealer_code, month).await.gql()?.map(MonthlyReport))
+    }
+
+    /// Every submitted revision of a dealer's report for a month, oldest first.
+    #[graphql(guard = "DealerRead::new(&dealer_code, Some(month))")]
+    async fn report_revisions(&self, ctx: &Context<'_>, dealer_code: String, month: Month) -> async_graphql::Result<Vec<ReportRevision>> {
+        Ok(super::app(ctx).store.revisions(&dealer_code, month).await.gql()?.into_iter().map(ReportRevision).collect())
+    }
+
+    /// For a month, every active dealer in your scope (optionally one region) with its status, and counts.
+    async fn submission_status(&self, ctx: &Context<'_>, month: Month, region_code: Option<String>) -> async_graphql::Result<SubmissionStatus> {
+        let p = principal(ctx)?;
+        let filter = scoped_filter(p, region_code)?;
+        debug_assert!(p.role != Role::Dealer || filter.dealer.is_some());
+        Ok(SubmissionStatus(super::app(ctx).submission_status(month, &filter).await.gql()?))
+    }
+}
