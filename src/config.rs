@@ -8,7 +8,12 @@ use chrono::{DateTime, FixedOffset, Utc};
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
     /// Database URL: `sqlite://FILE` (created if missing) or `postgres://...`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://msi-hub.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://msi-hub.db",
+        global = true
+    )]
     pub database_url: String,
 
     /// HS256 secret for bearer tokens. Without it (and without a public key) a random
@@ -84,7 +89,10 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact("postgres://u:s3cret@localhost:5432/db"), "postgres://u:***@localhost:5432/db");
+        assert_eq!(
+            redact("postgres://u:s3cret@localhost:5432/db"),
+            "postgres://u:***@localhost:5432/db"
+        );
         assert_eq!(redact("sqlite://msi-hub.db"), "sqlite://msi-hub.db");
         assert!(!redact("postgres://u:p%40ss@h/db").contains("p%40ss"));
     }

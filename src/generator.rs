@@ -13,7 +13,15 @@ pub struct Spec {
 }
 impl Spec {
     pub fn demo(end: Month, now_ms: i64) -> Spec {
-        Spec { dealers: 240, months: 24, seed: 42, regions: 8, end, now_ms, deadline_day: 10 }
+        Spec {
+            dealers: 240,
+            months: 24,
+            seed: 42,
+            regions: 8,
+            end,
+            now_ms,
+            deadline_day: 10,
+        }
     }
 }
 pub struct Network {
@@ -22,7 +30,11 @@ pub struct Network {
     pub moves: Vec<(String, String, Month)>,
 }
 pub fn network(_spec: &Spec) -> Network {
-    Network { regions: vec![], dealers: vec![], moves: vec![] }
+    Network {
+        regions: vec![],
+        dealers: vec![],
+        moves: vec![],
+    }
 }
 pub fn reports_for_month(_spec: &Spec, _network: &Network, _month: Month) -> Vec<BulkReport> {
     vec![]

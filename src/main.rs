@@ -12,7 +12,11 @@ use msi_hub::domain::Month;
 use msi_hub::generator::Spec;
 
 #[derive(Parser)]
-#[command(name = "msi-hub", version, about = "MSI Hub: dealers' monthly MSI reports and KPIs over GraphQL")]
+#[command(
+    name = "msi-hub",
+    version,
+    about = "MSI Hub: dealers' monthly MSI reports and KPIs over GraphQL"
+)]
 struct Cli {
     #[command(flatten)]
     settings: Settings,
@@ -72,12 +76,16 @@ enum Command {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| format!("unknown role `{s}`: use oem_admin, regional_manager, dealer or bi_reader"))
+    Role::parse(s).ok_or_else(|| {
+        format!("unknown role `{s}`: use oem_admin, regional_manager, dealer or bi_reader")
+    })
 }
 
 fn parse_ttl(s: &str) -> Result<Duration, String> {
     let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = n.parse().map_err(|_| format!("`{s}` is not a duration like 30m, 8h or 7d"))?;
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 30m, 8h or 7d"))?;
     let secs = match unit {
         "s" => 1,
         "m" => 60,
@@ -90,49 +98,103 @@ fn parse_ttl(s: &str) -> Result<Duration, String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_env("MSI_LOG").unwrap_or_else(|_| "info,sqlx=warn".into())).with_target(false).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MSI_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     if let Command::Schema = cli.command {
         print!("{}", msi_hub::graphql::sdl());
         return Ok(());
     }
     tracing::info!(database = %cli.settings.redacted_database_url(), "opening database");
-    let app = Arc::new(App::open(cli.settings).await.context("cannot open the database")?);
+    let app = Arc::new(
+        App::open(cli.settings)
+            .await
+            .context("cannot open the database")?,
+    );
     match cli.command {
         Command::Serve { listen, demo } => {
             if demo {
                 if let Some(s) = app.load_demo(true).await? {
-                    tracing::info!(dealers = s.dealers, reports = s.reports_inserted, "demo network loaded");
+                    tracing::info!(
+                        dealers = s.dealers,
+                        reports = s.reports_inserted,
+                        "demo network loaded"
+                    );
                 }
             }
-            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, "MSI Hub listening: GraphiQL at /graphql");
             msi_hub::http::serve(app, listener, msi_hub::http::shutdown_signal()).await?;
         }
         Command::Migrate => tracing::info!("migrations are up to date"),
         Command::Demo => match app.load_demo(false).await? {
-            Some(s) => println!("demo network: {} dealers, {} months, {} reports inserted", s.dealers, s.months, s.reports_inserted),
+            Some(s) => println!(
+                "demo network: {} dealers, {} months, {} reports inserted",
+                s.dealers, s.months, s.reports_inserted
+            ),
             None => unreachable!("load_demo(false) always loads"),
         },
-        Command::Generate { dealers, months, seed, regions, end } => {
+        Command::Generate {
+            dealers,
+            months,
+            seed,
+            regions,
+            end,
+        } => {
             let end = end.unwrap_or_else(|| app.current_month().plus(-1));
-            let spec = Spec { dealers, months, seed, regions, end, now_ms: app.now_ms(), deadline_day: app.settings.deadline_day };
+            let spec = Spec {
+                dealers,
+                months,
+                seed,
+                regions,
+                end,
+                now_ms: app.now_ms(),
+                deadline_day: app.settings.deadline_day,
+            };
             let s = app
                 .load_generated(&spec, |done, all, reports| {
                     eprintln!("generate: month {done}/{all}, {reports} reports inserted");
                 })
                 .await?;
-            println!("generated: {} dealers, {} months, {} reports inserted", s.dealers, s.months, s.reports_inserted);
+            println!(
+                "generated: {} dealers, {} months, {} reports inserted",
+                s.dealers, s.months, s.reports_inserted
+            );
         }
-        Command::Token { role, dealer, regions, sub, ttl } => {
+        Command::Token {
+            role,
+            dealer,
+            regions,
+            sub,
+            ttl,
+        } => {
             match role {
-                Role::RegionalManager if regions.is_empty() => anyhow::bail!("a regional_manager token needs --regions"),
+                Role::RegionalManager if regions.is_empty() => {
+                    anyhow::bail!("a regional_manager token needs --regions")
+                }
                 Role::Dealer if dealer.is_none() => anyhow::bail!("a dealer token needs --dealer"),
                 _ => {}
             }
             let issuer = app.issuer().context("tokens are RS256 here (MSI_JWT_PUBLIC_KEY): get them from the identity provider, or set MSI_JWT_SECRET")?;
-            let sub = sub.unwrap_or_else(|| dealer.as_ref().map_or(role.as_str().to_string(), |d| format!("{}:{d}", role.as_str())));
-            let principal = Principal { sub, role, regions, dealer };
+            let sub = sub.unwrap_or_else(|| {
+                dealer.as_ref().map_or(role.as_str().to_string(), |d| {
+                    format!("{}:{d}", role.as_str())
+                })
+            });
+            let principal = Principal {
+                sub,
+                role,
+                regions,
+                dealer,
+            };
             println!("{}", issuer.issue(&principal, ttl.as_secs() as i64));
         }
         Command::Schema => unreachable!("handled above"),

@@ -17,18 +17,33 @@ pub struct LoadSummary {
 impl App {
     /// Loads the generated network and its reports month by month; idempotent.
     /// `progress` is told `(months done, months in all, reports inserted so far)`.
-    pub async fn load_generated(&self, spec: &Spec, mut progress: impl FnMut(usize, usize, u64)) -> anyhow::Result<LoadSummary> {
+    pub async fn load_generated(
+        &self,
+        spec: &Spec,
+        mut progress: impl FnMut(usize, usize, u64),
+    ) -> anyhow::Result<LoadSummary> {
         let started = Instant::now();
         let network = generator::network(spec);
-        self.store.load_network(&network.regions, &network.dealers, &network.moves).await?;
+        self.store
+            .load_network(&network.regions, &network.dealers, &network.moves)
+            .await?;
         let months: Vec<_> = generator::months(spec).collect();
-        let mut summary = LoadSummary { dealers: network.dealers.len(), reports_inserted: 0, months: months.len() };
+        let mut summary = LoadSummary {
+            dealers: network.dealers.len(),
+            reports_inserted: 0,
+            months: months.len(),
+        };
         for (i, month) in months.iter().enumerate() {
             let reports = generator::reports_for_month(spec, &network, *month);
             summary.reports_inserted += self.store.load_reports(&reports).await?;
             progress(i + 1, months.len(), summary.reports_inserted);
         }
-        tracing::info!(dealers = summary.dealers, reports = summary.reports_inserted, elapsed_ms = started.elapsed().as_millis() as u64, "network loaded");
+        tracing::info!(
+            dealers = summary.dealers,
+            reports = summary.reports_inserted,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "network loaded"
+        );
         Ok(summary)
     }
 

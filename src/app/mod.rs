@@ -29,7 +29,10 @@ pub enum AppError {
     Forbidden(String),
     /// A stale `expectedRevision`, or a write that contradicts the current state.
     #[error("{message}")]
-    Conflict { message: String, current_revision: Option<i32> },
+    Conflict {
+        message: String,
+        current_revision: Option<i32>,
+    },
     /// A bad argument outside the report's own rules (which are returned as violations).
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
@@ -39,7 +42,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
-        AppError::Invalid { field: field.to_string(), message: message.into() }
+        AppError::Invalid {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -47,7 +53,10 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => AppError::NotFound(format!("{what} not found")),
-            StoreError::Conflict(message) => AppError::Conflict { message, current_revision: None },
+            StoreError::Conflict(message) => AppError::Conflict {
+                message,
+                current_revision: None,
+            },
             other => AppError::Internal(other.into()),
         }
     }
@@ -85,17 +94,36 @@ impl App {
                 rand::rngs::OsRng.fill_bytes(&mut bytes);
                 let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
                 tracing::warn!("MSI_JWT_SECRET is not set: using the development secret kept in the database (set MSI_JWT_SECRET or MSI_JWT_PUBLIC_KEY in production)");
-                Some(store.setting_or_insert(DEV_SECRET_KEY, &fresh).await?.into_bytes())
+                Some(
+                    store
+                        .setting_or_insert(DEV_SECRET_KEY, &fresh)
+                        .await?
+                        .into_bytes(),
+                )
             }
         };
         let config = match &settings.jwt_public_key {
             Some(path) => JwtConfig::Rs256 {
-                public_key_pem: std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read MSI_JWT_PUBLIC_KEY {}: {e}", path.display()))?,
+                public_key_pem: std::fs::read(path).map_err(|e| {
+                    anyhow::anyhow!("cannot read MSI_JWT_PUBLIC_KEY {}: {e}", path.display())
+                })?,
             },
-            None => JwtConfig::Hs256 { secret: hs256_secret.clone().expect("secret resolved above") },
+            None => JwtConfig::Hs256 {
+                secret: hs256_secret.clone().expect("secret resolved above"),
+            },
         };
-        let verifier = JwtVerifier::new(&config, settings.jwt_issuer.as_deref(), settings.jwt_audience.as_deref()).map_err(anyhow::Error::msg)?;
-        Ok(App { store, settings, verifier, hs256_secret })
+        let verifier = JwtVerifier::new(
+            &config,
+            settings.jwt_issuer.as_deref(),
+            settings.jwt_audience.as_deref(),
+        )
+        .map_err(anyhow::Error::msg)?;
+        Ok(App {
+            store,
+            settings,
+            verifier,
+            hs256_secret,
+        })
     }
 
     pub fn verifier(&self) -> &JwtVerifier {
@@ -105,7 +133,10 @@ impl App {
     /// A signer for development tokens; none when tokens are RS256 and no secret is set.
     pub fn issuer(&self) -> Option<JwtIssuer> {
         let s = &self.settings;
-        self.hs256_secret.as_deref().filter(|_| s.jwt_public_key.is_none()).map(|secret| JwtIssuer::hs256(secret, s.jwt_issuer.clone(), s.jwt_audience.clone()))
+        self.hs256_secret
+            .as_deref()
+            .filter(|_| s.jwt_public_key.is_none())
+            .map(|secret| JwtIssuer::hs256(secret, s.jwt_issuer.clone(), s.jwt_audience.clone()))
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -118,14 +149,24 @@ impl App {
 
     /// The current month in the OEM's time zone.
     pub fn current_month(&self) -> Month {
-        Month::of_date(self.now().with_timezone(&self.settings.offset()).date_naive())
+        Month::of_date(
+            self.now()
+                .with_timezone(&self.settings.offset())
+                .date_naive(),
+        )
     }
 
     /// The end of the deadline day for `month`'s report (the Nth of the next month, OEM time).
     pub fn deadline(&self, month: Month) -> DateTime<Utc> {
-        let day = month.plus(1).first_day() + chrono::Days::new(u64::from(self.settings.deadline_day) - 1);
+        let day = month.plus(1).first_day()
+            + chrono::Days::new(u64::from(self.settings.deadline_day) - 1);
         let end = day.and_time(NaiveTime::from_hms_milli_opt(23, 59, 59, 999).expect("valid time"));
-        self.settings.offset().from_local_datetime(&end).single().expect("fixed offsets are unambiguous").with_timezone(&Utc)
+        self.settings
+            .offset()
+            .from_local_datetime(&end)
+            .single()
+            .expect("fixed offsets are unambiguous")
+            .with_timezone(&Utc)
     }
 }
 
@@ -144,6 +185,9 @@ mod tests {
         assert_eq!(app.current_month().to_string(), "2024-04");
         let m: Month = "2024-03".parse().unwrap();
         // April 10th, 23:59:59.999 China time = 15:59:59.999 UTC.
-        assert_eq!(app.deadline(m).to_rfc3339(), "2024-04-10T15:59:59.999+00:00");
+        assert_eq!(
+            app.deadline(m).to_rfc3339(),
+            "2024-04-10T15:59:59.999+00:00"
+        );
     }
 }

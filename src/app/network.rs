@@ -61,12 +61,21 @@ impl App {
 
     /// The dealer, or a not-found error naming it.
     pub async fn require_dealer(&self, code: &str) -> AppResult<Dealer> {
-        self.store.dealers_by_code(&[code.to_string()]).await?.pop().ok_or_else(|| AppError::NotFound(format!("dealer {code} not found")))
+        self.store
+            .dealers_by_code(&[code.to_string()])
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::NotFound(format!("dealer {code} not found")))
     }
 
     pub async fn create_dealer(&self, input: DealerInput) -> AppResult<Dealer> {
         valid_code("code", &input.code)?;
-        for (field, value) in [("name", &input.name), ("brand", &input.brand), ("province", &input.province), ("city", &input.city)] {
+        for (field, value) in [
+            ("name", &input.name),
+            ("brand", &input.brand),
+            ("province", &input.province),
+            ("city", &input.city),
+        ] {
             valid_name(field, value)?;
         }
         self.require_region(&input.region_code).await?;
@@ -80,20 +89,33 @@ impl App {
             opened: input.opened,
             closed: None,
         };
-        self.store.create_dealer(&NewDealer { dealer: dealer.clone(), region_code: input.region_code }).await?;
+        self.store
+            .create_dealer(&NewDealer {
+                dealer: dealer.clone(),
+                region_code: input.region_code,
+            })
+            .await?;
         Ok(dealer)
     }
 
     pub async fn update_dealer(&self, code: &str, patch: DealerPatch) -> AppResult<Dealer> {
         let mut d = self.require_dealer(code).await?;
-        for (field, value) in [("name", &patch.name), ("brand", &patch.brand), ("province", &patch.province), ("city", &patch.city)] {
+        for (field, value) in [
+            ("name", &patch.name),
+            ("brand", &patch.brand),
+            ("province", &patch.province),
+            ("city", &patch.city),
+        ] {
             if let Some(v) = value {
                 valid_name(field, v)?;
             }
         }
         if let Some(opened) = patch.opened {
             if d.closed.is_some_and(|c| c < opened) {
-                return Err(AppError::invalid("openedMonth", format!("opened month {opened} is after the closed month")));
+                return Err(AppError::invalid(
+                    "openedMonth",
+                    format!("opened month {opened} is after the closed month"),
+                ));
             }
             d.opened = opened;
         }
@@ -107,11 +129,19 @@ impl App {
     }
 
     /// Moves a dealer to `region_code` from `effective` on; earlier months keep the old region.
-    pub async fn move_dealer(&self, code: &str, region_code: &str, effective: Month) -> AppResult<Dealer> {
+    pub async fn move_dealer(
+        &self,
+        code: &str,
+        region_code: &str,
+        effective: Month,
+    ) -> AppResult<Dealer> {
         let d = self.require_dealer(code).await?;
         self.require_region(region_code).await?;
         if effective < d.opened {
-            return Err(AppError::invalid("effectiveMonth", format!("{effective} is before the dealer opened ({})", d.opened)));
+            return Err(AppError::invalid(
+                "effectiveMonth",
+                format!("{effective} is before the dealer opened ({})", d.opened),
+            ));
         }
         self.store.move_dealer(code, region_code, effective).await?;
         Ok(d)
@@ -121,7 +151,10 @@ impl App {
     pub async fn close_dealer(&self, code: &str, closed: Month) -> AppResult<Dealer> {
         let mut d = self.require_dealer(code).await?;
         if closed < d.opened {
-            return Err(AppError::invalid("closedMonth", format!("{closed} is before the dealer opened ({})", d.opened)));
+            return Err(AppError::invalid(
+                "closedMonth",
+                format!("{closed} is before the dealer opened ({})", d.opened),
+            ));
         }
         d.closed = Some(closed);
         self.store.update_dealer(&d).await?;

@@ -29,12 +29,22 @@ pub struct SubmitOutcome {
 
 impl SubmitOutcome {
     fn rejected(errors: Vec<Violation>) -> SubmitOutcome {
-        SubmitOutcome { outcome: Outcome::Rejected, record: None, errors, warnings: vec![] }
+        SubmitOutcome {
+            outcome: Outcome::Rejected,
+            record: None,
+            errors,
+            warnings: vec![],
+        }
     }
 
     fn unchanged(record: ReportRecord) -> SubmitOutcome {
         let warnings = record.warnings.clone();
-        SubmitOutcome { outcome: Outcome::Unchanged, record: Some(record), errors: vec![], warnings }
+        SubmitOutcome {
+            outcome: Outcome::Unchanged,
+            record: Some(record),
+            errors: vec![],
+            warnings,
+        }
     }
 }
 
@@ -66,7 +76,10 @@ const MAX_REASON_CHARS: usize = 1000;
 
 /// A stored report back in entry form (display units), to resubmit a draft.
 fn raw_of(values: &Values) -> RawReport {
-    values.iter().map(|(f, v)| (f, decimal_value(f.kind(), v))).collect()
+    values
+        .iter()
+        .map(|(f, v)| (f, decimal_value(f.kind(), v)))
+        .collect()
 }
 
 impl App {
@@ -75,14 +88,24 @@ impl App {
         let mut out = Vec::new();
         let current = self.current_month();
         if month > current {
-            out.push(Violation::of_report("month", Rule::FutureMonth, format!("{month} is in the future (the current month is {current})"), month.to_string()));
+            out.push(Violation::of_report(
+                "month",
+                Rule::FutureMonth,
+                format!("{month} is in the future (the current month is {current})"),
+                month.to_string(),
+            ));
         }
         if !dealer.is_active(month) {
-            let closed = dealer.closed.map_or(String::new(), |c| format!(", closed after {c}"));
+            let closed = dealer
+                .closed
+                .map_or(String::new(), |c| format!(", closed after {c}"));
             out.push(Violation::of_report(
                 "dealer_code",
                 Rule::DealerInactive,
-                format!("dealer {} is not active in {month} (opened {}{closed})", dealer.code, dealer.opened),
+                format!(
+                    "dealer {} is not active in {month} (opened {}{closed})",
+                    dealer.code, dealer.opened
+                ),
                 dealer.code.clone(),
             ));
         }
@@ -91,11 +114,23 @@ impl App {
 
     /// The dealer's submitted values of the months before `month`, for plausibility checks.
     async fn history(&self, dealer: &str, month: Month) -> AppResult<Vec<Values>> {
-        Ok(self.store.submitted_values(dealer, month.plus(-HISTORY_MONTHS), month.plus(-1)).await?.into_iter().map(|(_, v)| v).collect())
+        Ok(self
+            .store
+            .submitted_values(dealer, month.plus(-HISTORY_MONTHS), month.plus(-1))
+            .await?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect())
     }
 
     /// Saves a (possibly partial) draft. Values are checked field by field, not for completeness.
-    pub async fn save_draft(&self, who: &Principal, dealer_code: &str, month: Month, raw: &RawReport) -> AppResult<SubmitOutcome> {
+    pub async fn save_draft(
+        &self,
+        who: &Principal,
+        dealer_code: &str,
+        month: Month,
+        raw: &RawReport,
+    ) -> AppResult<SubmitOutcome> {
         let dealer = self.require_dealer(dealer_code).await?;
         let mut checked = check(raw, month, Completeness::Draft, &[]);
         let mut errors = self.month_violations(&dealer, month);
@@ -103,12 +138,27 @@ impl App {
         if !errors.is_empty() {
             return Ok(SubmitOutcome::rejected(errors));
         }
-        let record = self.store.save_draft(dealer_code, month, &checked.values, &who.sub, self.now_ms()).await?;
-        Ok(SubmitOutcome { outcome: Outcome::DraftSaved, record: Some(record), errors: vec![], warnings: vec![] })
+        let record = self
+            .store
+            .save_draft(dealer_code, month, &checked.values, &who.sub, self.now_ms())
+            .await?;
+        Ok(SubmitOutcome {
+            outcome: Outcome::DraftSaved,
+            record: Some(record),
+            errors: vec![],
+            warnings: vec![],
+        })
     }
 
     /// First submission of a month: `raw`, or the saved draft when `raw` is absent.
-    pub async fn submit(&self, who: &Principal, dealer_code: &str, month: Month, raw: Option<&RawReport>, expected_revision: Option<i32>) -> AppResult<SubmitOutcome> {
+    pub async fn submit(
+        &self,
+        who: &Principal,
+        dealer_code: &str,
+        month: Month,
+        raw: Option<&RawReport>,
+        expected_revision: Option<i32>,
+    ) -> AppResult<SubmitOutcome> {
         let dealer = self.require_dealer(dealer_code).await?;
         let current = self.store.report(dealer_code, month).await?;
         let draft;
@@ -118,7 +168,12 @@ impl App {
                 draft = raw_of(&c.values);
                 &draft
             }
-            (None, _) => return Err(AppError::invalid("input", "no report content given and no draft saved: send `input`")),
+            (None, _) => {
+                return Err(AppError::invalid(
+                    "input",
+                    "no report content given and no draft saved: send `input`",
+                ))
+            }
         };
         let checked = self.checked(&dealer, month, raw).await?;
         if !checked.errors.is_empty() {
@@ -135,20 +190,43 @@ impl App {
             });
         }
         let expected = expected_revision.unwrap_or(current_revision);
-        self.store_revision(who, dealer_code, month, expected, current_revision, checked, None).await
+        self.store_revision(
+            who,
+            dealer_code,
+            month,
+            expected,
+            current_revision,
+            checked,
+            None,
+        )
+        .await
     }
 
     /// Amends a submitted report: a new complete revision with a reason.
-    pub async fn amend(&self, who: &Principal, dealer_code: &str, month: Month, raw: &RawReport, expected_revision: i32, reason: &str) -> AppResult<SubmitOutcome> {
+    pub async fn amend(
+        &self,
+        who: &Principal,
+        dealer_code: &str,
+        month: Month,
+        raw: &RawReport,
+        expected_revision: i32,
+        reason: &str,
+    ) -> AppResult<SubmitOutcome> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
-            return Err(AppError::invalid("reason", format!("an amendment needs a reason of 1 to {MAX_REASON_CHARS} characters")));
+            return Err(AppError::invalid(
+                "reason",
+                format!("an amendment needs a reason of 1 to {MAX_REASON_CHARS} characters"),
+            ));
         }
         let dealer = self.require_dealer(dealer_code).await?;
-        let current = match self.store.report(dealer_code, month).await? {
-            Some(c) if c.revision > 0 => c,
-            _ => return Err(AppError::NotFound(format!("no submitted report of {dealer_code} for {month} to amend: submit it first"))),
-        };
+        let current =
+            match self.store.report(dealer_code, month).await? {
+                Some(c) if c.revision > 0 => c,
+                _ => return Err(AppError::NotFound(format!(
+                    "no submitted report of {dealer_code} for {month} to amend: submit it first"
+                ))),
+            };
         let checked = self.checked(&dealer, month, raw).await?;
         if !checked.errors.is_empty() {
             return Ok(SubmitOutcome::rejected(checked.errors));
@@ -156,10 +234,24 @@ impl App {
         if current.values == checked.values {
             return Ok(SubmitOutcome::unchanged(current));
         }
-        self.store_revision(who, dealer_code, month, expected_revision, current.revision, checked, Some(reason.to_string())).await
+        self.store_revision(
+            who,
+            dealer_code,
+            month,
+            expected_revision,
+            current.revision,
+            checked,
+            Some(reason.to_string()),
+        )
+        .await
     }
 
-    async fn checked(&self, dealer: &Dealer, month: Month, raw: &RawReport) -> AppResult<crate::domain::Checked> {
+    async fn checked(
+        &self,
+        dealer: &Dealer,
+        month: Month,
+        raw: &RawReport,
+    ) -> AppResult<crate::domain::Checked> {
         let history = self.history(&dealer.code, month).await?;
         let mut checked = check(raw, month, Completeness::Complete, &history);
         let mut errors = self.month_violations(dealer, month);
@@ -179,16 +271,22 @@ impl App {
         checked: crate::domain::Checked,
         reason: Option<String>,
     ) -> AppResult<SubmitOutcome> {
-        let stale = |current: i32| AppError::Conflict {
+        let stale = |current: i32| {
+            AppError::Conflict {
             message: format!(
                 "expectedRevision {expected} is stale: the report of {dealer_code} for {month} is at revision {current}; reload it and apply your change again"
             ),
             current_revision: Some(current),
+        }
         };
         if expected != current {
             return Err(stale(current));
         }
-        let status = if checked.warnings.is_empty() { ReportStatus::Accepted } else { ReportStatus::AcceptedWithWarnings };
+        let status = if checked.warnings.is_empty() {
+            ReportStatus::Accepted
+        } else {
+            ReportStatus::AcceptedWithWarnings
+        };
         let now = self.now();
         let rev = NewRevision {
             dealer_code: dealer_code.to_string(),
@@ -204,11 +302,24 @@ impl App {
         };
         match self.store.add_revision(&rev).await {
             Ok(record) => {
-                let outcome = if status == ReportStatus::Accepted { Outcome::Accepted } else { Outcome::AcceptedWithWarnings };
-                Ok(SubmitOutcome { outcome, record: Some(record), errors: vec![], warnings: checked.warnings })
+                let outcome = if status == ReportStatus::Accepted {
+                    Outcome::Accepted
+                } else {
+                    Outcome::AcceptedWithWarnings
+                };
+                Ok(SubmitOutcome {
+                    outcome,
+                    record: Some(record),
+                    errors: vec![],
+                    warnings: checked.warnings,
+                })
             }
             Err(StoreError::Conflict(_)) => {
-                let now_at = self.store.report(dealer_code, month).await?.map_or(0, |r| r.revision);
+                let now_at = self
+                    .store
+                    .report(dealer_code, month)
+                    .await?
+                    .map_or(0, |r| r.revision);
                 Err(stale(now_at))
             }
             Err(e) => Err(e.into()),
@@ -216,9 +327,16 @@ impl App {
     }
 
     /// Every active dealer of the scope in `month` with its status, and the counts.
-    pub async fn submission_status(&self, month: Month, filter: &DealerFilter) -> AppResult<SubmissionStatus> {
+    pub async fn submission_status(
+        &self,
+        month: Month,
+        filter: &DealerFilter,
+    ) -> AppResult<SubmissionStatus> {
         let rows = self.store.submission_status(month, filter).await?;
-        let mut counts = StatusCounts { total: rows.len(), ..Default::default() };
+        let mut counts = StatusCounts {
+            total: rows.len(),
+            ..Default::default()
+        };
         for r in &rows {
             match r.status {
                 None => counts.missing += 1,
@@ -228,6 +346,11 @@ impl App {
             }
             counts.late += usize::from(r.late);
         }
-        Ok(SubmissionStatus { month, deadline_ms: self.deadline(month).timestamp_millis(), rows, counts })
+        Ok(SubmissionStatus {
+            month,
+            deadline_ms: self.deadline(month).timestamp_millis(),
+            rows,
+            counts,
+        })
     }
 }

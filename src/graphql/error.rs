@@ -19,7 +19,10 @@ pub fn to_gql(e: AppError) -> async_graphql::Error {
     async_graphql::Error::new(message).extend_with(|_, ext| {
         ext.set("code", code);
         match &e {
-            AppError::Conflict { current_revision: Some(r), .. } => ext.set("currentRevision", *r),
+            AppError::Conflict {
+                current_revision: Some(r),
+                ..
+            } => ext.set("currentRevision", *r),
             AppError::Invalid { field, .. } => ext.set("field", field.as_str()),
             _ => {}
         }

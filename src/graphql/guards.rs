@@ -11,7 +11,10 @@ use crate::domain::Month;
 
 /// The caller, put in the request by the HTTP layer after verifying its token.
 pub fn principal<'a>(ctx: &'a Context<'_>) -> Result<&'a Principal> {
-    ctx.data_opt::<Principal>().ok_or_else(|| async_graphql::Error::new("authentication required").extend_with(|_, e| e.set("code", "UNAUTHENTICATED")))
+    ctx.data_opt::<Principal>().ok_or_else(|| {
+        async_graphql::Error::new("authentication required")
+            .extend_with(|_, e| e.set("code", "UNAUTHENTICATED"))
+    })
 }
 
 /// Allows the listed roles.
@@ -27,7 +30,11 @@ impl Guard for RoleGuard {
             Ok(())
         } else {
             let allowed: Vec<&str> = self.0.iter().map(|r| r.as_str()).collect();
-            Err(forbidden(format!("role {} may not do this (allowed: {})", p.role.as_str(), allowed.join(", "))))
+            Err(forbidden(format!(
+                "role {} may not do this (allowed: {})",
+                p.role.as_str(),
+                allowed.join(", ")
+            )))
         }
     }
 }
@@ -42,7 +49,10 @@ pub struct DealerRead {
 impl DealerRead {
     /// `month` defaults to the current month.
     pub fn new(code: &str, month: Option<Month>) -> DealerRead {
-        DealerRead { code: code.to_string(), month }
+        DealerRead {
+            code: code.to_string(),
+            month,
+        }
     }
 }
 
@@ -53,16 +63,30 @@ impl Guard for DealerRead {
             Scope::All => true,
             Scope::Dealer(own) => own == self.code,
             Scope::Regions(_) => {
-                let month = self.month.unwrap_or_else(|| super::app(ctx).current_month());
-                let history = ctx.data_unchecked::<DataLoader<RegionHistoryLoader>>().load_one(self.code.clone()).await.map_err(|e| async_graphql::Error::new(e.to_string()))?;
-                p.may_read_dealer(&self.code, history.as_deref().and_then(|h| region_at(h, month)))
+                let month = self
+                    .month
+                    .unwrap_or_else(|| super::app(ctx).current_month());
+                let history = ctx
+                    .data_unchecked::<DataLoader<RegionHistoryLoader>>()
+                    .load_one(self.code.clone())
+                    .await
+                    .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+                p.may_read_dealer(
+                    &self.code,
+                    history.as_deref().and_then(|h| region_at(h, month)),
+                )
             }
         };
         if allowed {
             Ok(())
         } else {
             let when = self.month.map_or(String::new(), |m| format!(" in {m}"));
-            Err(forbidden(format!("dealer {}{when} is outside what {} {} may read", self.code, p.role.as_str(), p.sub)))
+            Err(forbidden(format!(
+                "dealer {}{when} is outside what {} {} may read",
+                self.code,
+                p.role.as_str(),
+                p.sub
+            )))
         }
     }
 }
@@ -82,7 +106,12 @@ impl Guard for ReportWrite {
         if p.may_write_report(&self.0) {
             Ok(())
         } else {
-            Err(forbidden(format!("{} {} may not write reports of dealer {}", p.role.as_str(), p.sub, self.0)))
+            Err(forbidden(format!(
+                "{} {} may not write reports of dealer {}",
+                p.role.as_str(),
+                p.sub,
+                self.0
+            )))
         }
     }
 }

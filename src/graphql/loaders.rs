@@ -16,7 +16,13 @@ impl Loader<String> for DealerLoader {
     type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Dealer>, Self::Error> {
-        Ok(self.0.dealers_by_code(keys).await?.into_iter().map(|d| (d.code.clone(), d)).collect())
+        Ok(self
+            .0
+            .dealers_by_code(keys)
+            .await?
+            .into_iter()
+            .map(|d| (d.code.clone(), d))
+            .collect())
     }
 }
 
@@ -27,7 +33,10 @@ impl Loader<String> for RegionHistoryLoader {
     type Value = Vec<RegionAssignment>;
     type Error = Arc<StoreError>;
 
-    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Vec<RegionAssignment>>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[String],
+    ) -> Result<HashMap<String, Vec<RegionAssignment>>, Self::Error> {
         Ok(self.0.region_histories(keys).await?.into_iter().collect())
     }
 }

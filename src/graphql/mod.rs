@@ -29,20 +29,31 @@ const MAX_DEPTH: usize = 16;
 
 /// The schema, serving `app`.
 pub fn schema(app: Arc<App>) -> MsiSchema {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription).data(app).limit_depth(MAX_DEPTH).finish()
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+        .data(app)
+        .limit_depth(MAX_DEPTH)
+        .finish()
 }
 
 /// The schema's SDL, sorted (what `schema.graphql` holds).
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription).finish().sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }
 
 /// Attaches the caller and fresh per-request dataloaders to a request.
 pub fn prepare(request: Request, app: &Arc<App>, principal: Principal) -> Request {
     request
         .data(principal)
-        .data(DataLoader::new(DealerLoader(app.store.clone()), tokio::spawn))
-        .data(DataLoader::new(RegionHistoryLoader(app.store.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            DealerLoader(app.store.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            RegionHistoryLoader(app.store.clone()),
+            tokio::spawn,
+        ))
 }
 
 pub(crate) fn app<'a>(ctx: &'a Context<'_>) -> &'a Arc<App> {

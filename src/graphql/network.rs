@@ -28,7 +28,10 @@ pub struct Region {
 
 impl From<domain::Region> for Region {
     fn from(r: domain::Region) -> Self {
-        Region { code: r.code, name: r.name }
+        Region {
+            code: r.code,
+            name: r.name,
+        }
     }
 }
 
@@ -88,27 +91,59 @@ impl Dealer {
     }
 
     /// The region in `month` (default: the month it was looked up for).
-    async fn region_code(&self, ctx: &Context<'_>, month: Option<Month>) -> async_graphql::Result<Option<String>> {
+    async fn region_code(
+        &self,
+        ctx: &Context<'_>,
+        month: Option<Month>,
+    ) -> async_graphql::Result<Option<String>> {
         let history = self.history(ctx).await?;
         Ok(region_at(&history, month.unwrap_or(self.month)).map(str::to_string))
     }
 
     /// Every region assignment, oldest first.
-    async fn region_history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RegionAssignment>> {
-        Ok(self.history(ctx).await?.into_iter().map(|a| RegionAssignment { from_month: a.from, region_code: a.region_code }).collect())
+    async fn region_history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<RegionAssignment>> {
+        Ok(self
+            .history(ctx)
+            .await?
+            .into_iter()
+            .map(|a| RegionAssignment {
+                from_month: a.from,
+                region_code: a.region_code,
+            })
+            .collect())
     }
 
     /// The dealer's report for `month`, if any (readable when the dealer is in your scope that month).
-    async fn report(&self, ctx: &Context<'_>, month: Month) -> async_graphql::Result<Option<MonthlyReport>> {
-        DealerRead::new(&self.dealer.code, Some(month)).check(ctx).await?;
-        Ok(super::app(ctx).store.report(&self.dealer.code, month).await.gql()?.map(MonthlyReport))
+    async fn report(
+        &self,
+        ctx: &Context<'_>,
+        month: Month,
+    ) -> async_graphql::Result<Option<MonthlyReport>> {
+        DealerRead::new(&self.dealer.code, Some(month))
+            .check(ctx)
+            .await?;
+        Ok(super::app(ctx)
+            .store
+            .report(&self.dealer.code, month)
+            .await
+            .gql()?
+            .map(MonthlyReport))
     }
 }
 
 impl Dealer {
-    async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<domain::RegionAssignment>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<domain::RegionAssignment>> {
         let loader = ctx.data_unchecked::<DataLoader<RegionHistoryLoader>>();
-        let h = loader.load_one(self.dealer.code.clone()).await.map_err(|e| async_graphql::Error::new(e.to_string()))?;
+        let h = loader
+            .load_one(self.dealer.code.clone())
+            .await
+            .map_err(|e| async_graphql::Error::new(e.to_string()))?;
         Ok(h.unwrap_or_default())
     }
 }

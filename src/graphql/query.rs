@@ -24,7 +24,10 @@ pub fn page_size(first: Option<i32>) -> async_graphql::Result<usize> {
     match first {
         None => Ok(DEFAULT_PAGE),
         Some(n) if (1..=MAX_PAGE as i32).contains(&n) => Ok(n as usize),
-        Some(n) => Err(super::error::to_gql(AppError::invalid("first", format!("must be between 1 and {MAX_PAGE}, got {n}")))),
+        Some(n) => Err(super::error::to_gql(AppError::invalid(
+            "first",
+            format!("must be between 1 and {MAX_PAGE}, got {n}"),
+        ))),
     }
 }
 
@@ -35,7 +38,12 @@ pub fn scoped_filter(p: &Principal, region: Option<String>) -> async_graphql::Re
         Scope::All => f.regions = region.map(|r| vec![r]),
         Scope::Regions(mine) => match region {
             Some(r) if mine.contains(&r) => f.regions = Some(vec![r]),
-            Some(r) => return Err(forbidden(format!("region {r} is not one of your regions ({})", mine.join(", ")))),
+            Some(r) => {
+                return Err(forbidden(format!(
+                    "region {r} is not one of your regions ({})",
+                    mine.join(", ")
+                )))
+            }
             None => f.regions = Some(mine),
         },
         Scope::Dealer(d) => {
@@ -139,7 +147,14 @@ pub struct SubmissionCounts {
 
 impl From<StatusCounts> for SubmissionCounts {
     fn from(c: StatusCounts) -> Self {
-        SubmissionCounts { total: c.total, missing: c.missing, draft: c.draft, accepted: c.accepted, accepted_with_warnings: c.accepted_with_warnings, late: c.late }
+        SubmissionCounts {
+            total: c.total,
+            missing: c.missing,
+            draft: c.draft,
+            accepted: c.accepted,
+            accepted_with_warnings: c.accepted_with_warnings,
+            late: c.late,
+        }
     }
 }
 
@@ -162,12 +177,32 @@ impl SubmissionStatus {
     }
 
     /// The dealers, by code; optionally only those in `status`.
-    async fn entries(&self, first: Option<i32>, after: Option<String>, status: Option<SubmissionState>) -> async_graphql::Result<Connection<String, StatusEntry>> {
+    async fn entries(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<SubmissionState>,
+    ) -> async_graphql::Result<Connection<String, StatusEntry>> {
         let first = page_size(first)?;
-        let rows = self.0.rows.iter().filter(|r| status.is_none_or(|s| state_of(r) == s));
-        let rows: Vec<&StatusRow> = rows.filter(|r| after.as_ref().is_none_or(|a| r.dealer_code.as_str() > a.as_str())).take(first + 1).collect();
+        let rows = self
+            .0
+            .rows
+            .iter()
+            .filter(|r| status.is_none_or(|s| state_of(r) == s));
+        let rows: Vec<&StatusRow> = rows
+            .filter(|r| {
+                after
+                    .as_ref()
+                    .is_none_or(|a| r.dealer_code.as_str() > a.as_str())
+            })
+            .take(first + 1)
+            .collect();
         let mut conn = Connection::new(after.is_some(), rows.len() > first);
-        conn.edges.extend(rows.into_iter().take(first).map(|r| Edge::new(r.dealer_code.clone(), StatusEntry(r.clone()))));
+        conn.edges.extend(
+            rows.into_iter()
+                .take(first)
+                .map(|r| Edge::new(r.dealer_code.clone(), StatusEntry(r.clone()))),
+        );
         Ok(conn)
     }
 }
@@ -179,13 +214,25 @@ impl QueryRoot {
     /// Who you are, as your token says.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
         let p = principal(ctx)?;
-        Ok(Me { sub: p.sub.clone(), role: p.role.as_str().to_string(), regions: p.regions.clone(), dealer_code: p.dealer.clone() })
+        Ok(Me {
+            sub: p.sub.clone(),
+            role: p.role.as_str().to_string(),
+            regions: p.regions.clone(),
+            dealer_code: p.dealer.clone(),
+        })
     }
 
     /// Every region (names and codes are not confidential).
     async fn regions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Region>> {
         principal(ctx)?;
-        Ok(super::app(ctx).store.regions().await.gql()?.into_iter().map(Region::from).collect())
+        Ok(super::app(ctx)
+            .store
+            .regions()
+            .await
+            .gql()?
+            .into_iter()
+            .map(Region::from)
+            .collect())
     }
 
     /// Dealers you may see, by code. `month` (default: current) decides regions and activity.
@@ -206,37 +253,90 @@ impl QueryRoot {
         filter.month = Some(month);
         filter.search = search.filter(|s| !s.trim().is_empty());
         filter.active_only = active_only;
-        let rows = app.store.list_dealers(&filter, after.as_deref(), first as i64 + 1).await.gql()?;
+        let rows = app
+            .store
+            .list_dealers(&filter, after.as_deref(), first as i64 + 1)
+            .await
+            .gql()?;
         let mut conn = Connection::new(after.is_some(), rows.len() > first);
-        conn.edges.extend(rows.into_iter().take(first).map(|r| Edge::new(r.dealer.code.clone(), Dealer { dealer: r.dealer, month })));
+        conn.edges.extend(rows.into_iter().take(first).map(|r| {
+            Edge::new(
+                r.dealer.code.clone(),
+                Dealer {
+                    dealer: r.dealer,
+                    month,
+                },
+            )
+        }));
         Ok(conn)
     }
 
     /// One dealer, if you may see it in `month` (default: current).
     #[graphql(guard = "DealerRead::new(&code, month)")]
-    async fn dealer(&self, ctx: &Context<'_>, code: String, month: Option<Month>) -> async_graphql::Result<Option<Dealer>> {
+    async fn dealer(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        month: Option<Month>,
+    ) -> async_graphql::Result<Option<Dealer>> {
         let month = month.unwrap_or_else(|| super::app(ctx).current_month());
-        let d = ctx.data_unchecked::<DataLoader<DealerLoader>>().load_one(code).await.map_err(|e| async_graphql::Error::new(e.to_string()))?;
+        let d = ctx
+            .data_unchecked::<DataLoader<DealerLoader>>()
+            .load_one(code)
+            .await
+            .map_err(|e| async_graphql::Error::new(e.to_string()))?;
         Ok(d.map(|dealer| Dealer { dealer, month }))
     }
 
     /// A dealer's report for a month (draft or submitted), if any.
     #[graphql(guard = "DealerRead::new(&dealer_code, Some(month))")]
-    async fn report(&self, ctx: &Context<'_>, dealer_code: String, month: Month) -> async_graphql::Result<Option<MonthlyReport>> {
-        Ok(super::app(ctx).store.report(&dealer_code, month).await.gql()?.map(MonthlyReport))
+    async fn report(
+        &self,
+        ctx: &Context<'_>,
+        dealer_code: String,
+        month: Month,
+    ) -> async_graphql::Result<Option<MonthlyReport>> {
+        Ok(super::app(ctx)
+            .store
+            .report(&dealer_code, month)
+            .await
+            .gql()?
+            .map(MonthlyReport))
     }
 
     /// Every submitted revision of a dealer's report for a month, oldest first.
     #[graphql(guard = "DealerRead::new(&dealer_code, Some(month))")]
-    async fn report_revisions(&self, ctx: &Context<'_>, dealer_code: String, month: Month) -> async_graphql::Result<Vec<ReportRevision>> {
-        Ok(super::app(ctx).store.revisions(&dealer_code, month).await.gql()?.into_iter().map(ReportRevision).collect())
+    async fn report_revisions(
+        &self,
+        ctx: &Context<'_>,
+        dealer_code: String,
+        month: Month,
+    ) -> async_graphql::Result<Vec<ReportRevision>> {
+        Ok(super::app(ctx)
+            .store
+            .revisions(&dealer_code, month)
+            .await
+            .gql()?
+            .into_iter()
+            .map(ReportRevision)
+            .collect())
     }
 
     /// For a month, every active dealer in your scope (optionally one region) with its status, and counts.
-    async fn submission_status(&self, ctx: &Context<'_>, month: Month, region_code: Option<String>) -> async_graphql::Result<SubmissionStatus> {
+    async fn submission_status(
+        &self,
+        ctx: &Context<'_>,
+        month: Month,
+        region_code: Option<String>,
+    ) -> async_graphql::Result<SubmissionStatus> {
         let p = principal(ctx)?;
         let filter = scoped_filter(p, region_code)?;
         debug_assert!(p.role != Role::Dealer || filter.dealer.is_some());
-        Ok(SubmissionStatus(super::app(ctx).submission_status(month, &filter).await.gql()?))
+        Ok(SubmissionStatus(
+            super::app(ctx)
+                .submission_status(month, &filter)
+                .await
+                .gql()?,
+        ))
     }
 }

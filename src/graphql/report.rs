@@ -175,7 +175,14 @@ impl From<&Violation> for RuleViolation {
             field: field_path(&v.field),
             rule: v.rule.code().to_string(),
             message: v.message.clone(),
-            values: v.values.iter().map(|(f, x)| FieldValue { field: field_path(f), value: x.clone() }).collect(),
+            values: v
+                .values
+                .iter()
+                .map(|(f, x)| FieldValue {
+                    field: field_path(f),
+                    value: x.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -262,7 +269,11 @@ impl MonthlyReport {
     /// Every submitted revision, oldest first, each complete.
     async fn revisions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReportRevision>> {
         let app = super::app(ctx);
-        let revs = app.store.revisions(&self.0.dealer_code, self.0.month).await.map_err(crate::app::AppError::from)?;
+        let revs = app
+            .store
+            .revisions(&self.0.dealer_code, self.0.month)
+            .await
+            .map_err(crate::app::AppError::from)?;
         Ok(revs.into_iter().map(ReportRevision).collect())
     }
 }
@@ -339,11 +350,29 @@ impl From<crate::app::SubmitOutcome> for SubmissionResult {
         let (outcome, message) = match o.outcome {
             O::DraftSaved => (SubmissionOutcome::DraftSaved, "draft saved".to_string()),
             O::Accepted => (SubmissionOutcome::Accepted, "report accepted".to_string()),
-            O::AcceptedWithWarnings => (SubmissionOutcome::AcceptedWithWarnings, format!("report accepted with {} warning(s)", o.warnings.len())),
-            O::Rejected => (SubmissionOutcome::Rejected, format!("report rejected: {} violation(s), nothing was stored", o.errors.len())),
-            O::Unchanged => (SubmissionOutcome::Unchanged, "this exact content is already stored: nothing changed".to_string()),
+            O::AcceptedWithWarnings => (
+                SubmissionOutcome::AcceptedWithWarnings,
+                format!("report accepted with {} warning(s)", o.warnings.len()),
+            ),
+            O::Rejected => (
+                SubmissionOutcome::Rejected,
+                format!(
+                    "report rejected: {} violation(s), nothing was stored",
+                    o.errors.len()
+                ),
+            ),
+            O::Unchanged => (
+                SubmissionOutcome::Unchanged,
+                "this exact content is already stored: nothing changed".to_string(),
+            ),
         };
-        SubmissionResult { outcome, message, report: o.record.map(MonthlyReport), violations: violations(&o.errors), warnings: violations(&o.warnings) }
+        SubmissionResult {
+            outcome,
+            message,
+            report: o.record.map(MonthlyReport),
+            violations: violations(&o.errors),
+            warnings: violations(&o.warnings),
+        }
     }
 }
 
@@ -354,7 +383,10 @@ mod tests {
     #[test]
     fn paths_are_graphql_paths() {
         assert_eq!(field_path("ro_comebacks"), "repairOrders.roComebacks");
-        assert_eq!(field_path("technicians_level1"), "capacity.techniciansLevel1");
+        assert_eq!(
+            field_path("technicians_level1"),
+            "capacity.techniciansLevel1"
+        );
         assert_eq!(field_path("dealer_code"), "dealerCode");
         assert_eq!(field_path("month"), "month");
     }
@@ -362,8 +394,14 @@ mod tests {
     #[test]
     fn input_converts_every_field() {
         let mut input = ReportInput::default();
-        input.repair_orders = Some(RepairOrdersInput { ro_comebacks: Some(3), ..Default::default() });
-        input.revenue = Some(RevenueInput { labor_revenue_customer: Some(Decimal("1.25".parse().unwrap())), ..Default::default() });
+        input.repair_orders = Some(RepairOrdersInput {
+            ro_comebacks: Some(3),
+            ..Default::default()
+        });
+        input.revenue = Some(RevenueInput {
+            labor_revenue_customer: Some(Decimal("1.25".parse().unwrap())),
+            ..Default::default()
+        });
         let raw = input.to_raw();
         assert_eq!(raw.len(), 2);
         assert_eq!(raw[&Field::ro_comebacks].to_string(), "3");

@@ -11,7 +11,11 @@ use crate::domain::Month;
 impl ScalarType for Month {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => s.parse().map_err(|e: crate::domain::period::MonthParseError| InputValueError::custom(e.to_string())),
+            Value::String(s) => s
+                .parse()
+                .map_err(|e: crate::domain::period::MonthParseError| {
+                    InputValueError::custom(e.to_string())
+                }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -54,7 +58,10 @@ mod tests {
     fn decimals_parse_exactly() {
         let d = |v: Value| <Decimal as ScalarType>::parse(v).map(|d| d.0.to_string());
         assert_eq!(d(Value::String("1234.50".into())).unwrap(), "1234.50");
-        assert_eq!(d(Value::Number(serde_json::Number::from_f64(0.1).unwrap())).unwrap(), "0.1");
+        assert_eq!(
+            d(Value::Number(serde_json::Number::from_f64(0.1).unwrap())).unwrap(),
+            "0.1"
+        );
         assert_eq!(d(Value::Number(7.into())).unwrap(), "7");
         assert!(d(Value::String("12,5".into())).is_err());
         assert!(d(Value::Boolean(true)).is_err());
@@ -63,6 +70,11 @@ mod tests {
     #[test]
     fn months_parse() {
         assert!(<Month as ScalarType>::parse(Value::String("2024-13".into())).is_err());
-        assert_eq!(<Month as ScalarType>::parse(Value::String("2024-12".into())).unwrap().to_string(), "2024-12");
+        assert_eq!(
+            <Month as ScalarType>::parse(Value::String("2024-12".into()))
+                .unwrap()
+                .to_string(),
+            "2024-12"
+        );
     }
 }

@@ -37,26 +37,46 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/readyz", get(readyz))
         .with_state(HttpState { app, schema })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         // The default span holds method, path and version only: never headers, so never a token.
         .layer(TraceLayer::new_for_http())
 }
 
 /// A GraphQL-shaped error response with an HTTP status.
 fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    let body =
+        serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (status, [(header::WWW_AUTHENTICATE, "Bearer")], Json(body)).into_response()
 }
 
-async fn graphql_endpoint(State(state): State<HttpState>, headers: HeaderMap, request: GraphQLRequest) -> Response {
+async fn graphql_endpoint(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "authentication required: send `Authorization: Bearer <token>` (see `msi-hub token`)");
+        return error_response(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "authentication required: send `Authorization: Bearer <token>` (see `msi-hub token`)",
+        );
     };
-    let principal = match value.to_str().map_err(|_| AuthError::BadHeader).and_then(|v| state.app.verifier().verify_header(v)) {
+    let principal = match value
+        .to_str()
+        .map_err(|_| AuthError::BadHeader)
+        .and_then(|v| state.app.verifier().verify_header(v))
+    {
         Ok(p) => p,
         Err(e) => {
             tracing::info!(reason = %e, "token refused");
-            return error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &format!("token refused: {e}"));
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                &format!("token refused: {e}"),
+            );
         }
     };
     let request = graphql::prepare(request.into_inner(), &state.app, principal);
@@ -64,7 +84,12 @@ async fn graphql_endpoint(State(state): State<HttpState>, headers: HeaderMap, re
 }
 
 async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("MSI Hub").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("MSI Hub")
+            .finish(),
+    )
 }
 
 async fn readyz(State(state): State<HttpState>) -> Response {
@@ -78,8 +103,14 @@ async fn readyz(State(state): State<HttpState>) -> Response {
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.
-pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+pub async fn serve(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Completes on ctrl-c or SIGTERM.
