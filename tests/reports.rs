@@ -37,12 +37,11 @@ async fn a_complete_report_is_accepted_with_computed_totals() {
     assert_eq!(revisions, vec![1]);
 }
 
-/// Each rule, broken alone: (overrides, field path, rule).
-fn broken_rules() -> Vec<(
-    Vec<(&'static str, serde_json::Value)>,
-    &'static str,
-    &'static str,
-)> {
+/// A rule broken alone: the overrides that break it, the field path and the rule code.
+type BrokenRule = (Vec<(&'static str, serde_json::Value)>, &'static str, &'static str);
+
+/// Each rule, broken alone.
+fn broken_rules() -> Vec<BrokenRule> {
     vec![
         (
             vec![("ro_comebacks", json!(11))],

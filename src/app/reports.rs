@@ -260,7 +260,6 @@ impl App {
         Ok(checked)
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn store_revision(
         &self,
         who: &Principal,

@@ -339,7 +339,7 @@ pub const PLAUSIBILITY_MIN_HISTORY: usize = 3;
 
 /// Largest count / amount accepted: beyond it a value is a typo, and sums could overflow.
 const MAX_COUNT: i64 = 100_000_000;
-const MAX_STORED_MONEY: i64 = 100_000_000_000_00; // 100 billion yuan in fen
+const MAX_STORED_MONEY: i64 = 10_000_000_000_000; // 100 billion yuan, in fen
 
 /// Checks a report for `month`: unit conversion, per-field rules, cross-field rules and,
 /// for complete reports, plausibility against `history` (the dealer's earlier months).
@@ -465,7 +465,7 @@ fn convert(kind: FieldKind, x: Decimal) -> Result<i64, (Rule, String)> {
     }
     let max = match kind {
         FieldKind::Count => MAX_COUNT,
-        FieldKind::Score => 100_00,
+        FieldKind::Score => 10_000,
         _ => MAX_STORED_MONEY,
     };
     let stored: i64 = scaled.trunc().try_into().unwrap_or(i64::MAX);

@@ -393,15 +393,11 @@ mod tests {
 
     #[test]
     fn input_converts_every_field() {
-        let mut input = ReportInput::default();
-        input.repair_orders = Some(RepairOrdersInput {
-            ro_comebacks: Some(3),
+        let input = ReportInput {
+            repair_orders: Some(RepairOrdersInput { ro_comebacks: Some(3), ..Default::default() }),
+            revenue: Some(RevenueInput { labor_revenue_customer: Some(Decimal("1.25".parse().unwrap())), ..Default::default() }),
             ..Default::default()
-        });
-        input.revenue = Some(RevenueInput {
-            labor_revenue_customer: Some(Decimal("1.25".parse().unwrap())),
-            ..Default::default()
-        });
+        };
         let raw = input.to_raw();
         assert_eq!(raw.len(), 2);
         assert_eq!(raw[&Field::ro_comebacks].to_string(), "3");
