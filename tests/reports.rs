@@ -38,7 +38,11 @@ async fn a_complete_report_is_accepted_with_computed_totals() {
 }
 
 /// A rule broken alone: the overrides that break it, the field path and the rule code.
-type BrokenRule = (Vec<(&'static str, serde_json::Value)>, &'static str, &'static str);
+type BrokenRule = (
+    Vec<(&'static str, serde_json::Value)>,
+    &'static str,
+    &'static str,
+);
 
 /// Each rule, broken alone.
 fn broken_rules() -> Vec<BrokenRule> {

@@ -220,13 +220,14 @@ impl App {
             ));
         }
         let dealer = self.require_dealer(dealer_code).await?;
-        let current =
-            match self.store.report(dealer_code, month).await? {
-                Some(c) if c.revision > 0 => c,
-                _ => return Err(AppError::NotFound(format!(
+        let current = match self.store.report(dealer_code, month).await? {
+            Some(c) if c.revision > 0 => c,
+            _ => {
+                return Err(AppError::NotFound(format!(
                     "no submitted report of {dealer_code} for {month} to amend: submit it first"
-                ))),
-            };
+                )))
+            }
+        };
         let checked = self.checked(&dealer, month, raw).await?;
         if !checked.errors.is_empty() {
             return Ok(SubmitOutcome::rejected(checked.errors));

@@ -394,8 +394,14 @@ mod tests {
     #[test]
     fn input_converts_every_field() {
         let input = ReportInput {
-            repair_orders: Some(RepairOrdersInput { ro_comebacks: Some(3), ..Default::default() }),
-            revenue: Some(RevenueInput { labor_revenue_customer: Some(Decimal("1.25".parse().unwrap())), ..Default::default() }),
+            repair_orders: Some(RepairOrdersInput {
+                ro_comebacks: Some(3),
+                ..Default::default()
+            }),
+            revenue: Some(RevenueInput {
+                labor_revenue_customer: Some(Decimal("1.25".parse().unwrap())),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let raw = input.to_raw();

@@ -1,0 +1,57 @@
+//! The demo network: loads, loads twice without duplicates, and has missing and late dealers.
+
+mod common;
+
+use common::TestApp;
+use serde_json::json;
+
+#[tokio::test]
+async fn demo_loads_once_and_shows_missing_and_late_dealers() {
+    // 20 June 2024: May's deadline (10 June) has passed.
+    let t = TestApp::spawn_with(|s| s.now = Some("2024-06-20T04:00:00Z".parse().unwrap())).await;
+    let first = t
+        .app
+        .load_demo(true)
+        .await
+        .unwrap()
+        .expect("an empty database gets the demo");
+    assert_eq!(first.months, 24);
+    assert!((230..=250).contains(&first.dealers), "{first:?}");
+    assert!(first.reports_inserted > 4_500, "{first:?}");
+    // `serve --demo` on a database with dealers does nothing; an explicit second load adds nothing
+    assert!(t.app.load_demo(true).await.unwrap().is_none());
+    let second = t.app.load_demo(false).await.unwrap().unwrap();
+    assert_eq!(second.reports_inserted, 0);
+    assert_eq!(
+        t.app.store.count_dealers().await.unwrap() as usize,
+        first.dealers
+    );
+
+    let admin = t.admin();
+    let regions = t.ok(&admin, "{ regions { code } }", json!({})).await;
+    assert_eq!(regions["regions"].as_array().unwrap().len(), 8);
+    let q = r#"{ submissionStatus(month: "2024-05") { counts { total missing draft accepted acceptedWithWarnings late } } }"#;
+    let c = t.ok(&admin, q, json!({})).await["submissionStatus"]["counts"].clone();
+    let n = |k: &str| c[k].as_u64().unwrap();
+    assert!(n("missing") > 0 && n("late") > 0, "{c}");
+    assert_eq!(
+        n("missing") + n("draft") + n("accepted") + n("acceptedWithWarnings"),
+        n("total")
+    );
+    assert!(n("accepted") > n("total") / 2, "{c}");
+    // earlier months are complete
+    let c = t
+        .ok(
+            &admin,
+            r#"{ submissionStatus(month: "2024-04") { counts { total missing } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(c["submissionStatus"]["counts"]["missing"], 0);
+
+    // a demo report reads back whole, with totals
+    let q = r#"{ report(dealerCode: "D00001", month: "2024-04") { status revision totals { roTotal serviceRevenueTotal } } }"#;
+    let r = t.ok(&admin, q, json!({})).await["report"].clone();
+    assert_eq!(r["revision"], 1);
+    assert!(r["totals"]["roTotal"].as_i64().unwrap() > 0);
+}
