@@ -91,7 +91,11 @@ impl JwtVerifier {
             ),
         };
         let mut validation = Validation::new(alg);
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        // A configured audience or issuer must be present, not merely right when present.
+        let mut required = vec!["exp", "sub"];
+        required.extend(audience.map(|_| "aud"));
+        required.extend(issuer.map(|_| "iss"));
+        validation.set_required_spec_claims(&required);
         validation.leeway = 30;
         match audience {
             Some(a) => validation.set_audience(&[a]),

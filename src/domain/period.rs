@@ -114,6 +114,100 @@ impl MonthRange {
     }
 }
 
+/// How a reporting period is built from its anchor month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PeriodKind {
+    /// The anchor month.
+    Month,
+    /// The calendar quarter containing the anchor month.
+    Quarter,
+    /// January to the anchor month.
+    YearToDate,
+    /// The 12 months ending with the anchor month.
+    Rolling12,
+    /// The anchor month to an explicit last month.
+    Range,
+}
+
+/// A reporting period: an inclusive month range and how it was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub kind: PeriodKind,
+    pub range: MonthRange,
+}
+
+/// Longest period accepted (10 years).
+pub const MAX_PERIOD_MONTHS: usize = 120;
+
+impl Period {
+    /// Builds a period; `to` is needed (only) for a range.
+    pub fn new(kind: PeriodKind, month: Month, to: Option<Month>) -> Result<Period, String> {
+        let range = match kind {
+            PeriodKind::Month => MonthRange {
+                from: month,
+                to: month,
+            },
+            PeriodKind::Quarter => {
+                let first = month.plus(-(((month.month() - 1) % 3) as i32));
+                MonthRange {
+                    from: first,
+                    to: first.plus(2),
+                }
+            }
+            PeriodKind::YearToDate => MonthRange {
+                from: month.plus(-((month.month() - 1) as i32)),
+                to: month,
+            },
+            PeriodKind::Rolling12 => MonthRange {
+                from: month.plus(-11),
+                to: month,
+            },
+            PeriodKind::Range => {
+                let to = to.ok_or("a RANGE period needs `to`")?;
+                MonthRange::new(month, to)
+                    .ok_or_else(|| format!("`to` ({to}) is before `month` ({month})"))?
+            }
+        };
+        if kind != PeriodKind::Range && to.is_some() {
+            return Err("`to` is only for a RANGE period".into());
+        }
+        if range.len() > MAX_PERIOD_MONTHS {
+            return Err(format!(
+                "a period may span at most {MAX_PERIOD_MONTHS} months"
+            ));
+        }
+        Ok(Period { kind, range })
+    }
+
+    pub fn month(m: Month) -> Period {
+        Period {
+            kind: PeriodKind::Month,
+            range: MonthRange { from: m, to: m },
+        }
+    }
+
+    /// The same period shifted by `months`.
+    pub fn shifted(self, months: i32) -> Period {
+        Period {
+            kind: self.kind,
+            range: MonthRange {
+                from: self.range.from.plus(months),
+                to: self.range.to.plus(months),
+            },
+        }
+    }
+
+    /// The period just before, of the same length (the previous month, quarter, 12 months...).
+    pub fn previous(self) -> Period {
+        self.shifted(-(self.range.len() as i32))
+    }
+
+    /// The same period a year earlier.
+    pub fn year_before(self) -> Period {
+        self.shifted(-12)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +247,44 @@ mod tests {
         assert_eq!("2024-02".parse::<Month>().unwrap().days(), 29);
         assert_eq!("2023-02".parse::<Month>().unwrap().days(), 28);
         assert_eq!("2023-12".parse::<Month>().unwrap().days(), 31);
+    }
+
+    #[test]
+    fn periods() {
+        let m: Month = "2024-05".parse().unwrap();
+        let show = |p: Period| format!("{}..{}", p.range.from, p.range.to);
+        assert_eq!(
+            show(Period::new(PeriodKind::Month, m, None).unwrap()),
+            "2024-05..2024-05"
+        );
+        assert_eq!(
+            show(Period::new(PeriodKind::Quarter, m, None).unwrap()),
+            "2024-04..2024-06"
+        );
+        assert_eq!(
+            show(Period::new(PeriodKind::Quarter, "2024-12".parse().unwrap(), None).unwrap()),
+            "2024-10..2024-12"
+        );
+        assert_eq!(
+            show(Period::new(PeriodKind::YearToDate, m, None).unwrap()),
+            "2024-01..2024-05"
+        );
+        assert_eq!(
+            show(Period::new(PeriodKind::Rolling12, m, None).unwrap()),
+            "2023-06..2024-05"
+        );
+        assert_eq!(
+            show(Period::new(PeriodKind::Range, m, Some("2024-08".parse().unwrap())).unwrap()),
+            "2024-05..2024-08"
+        );
+        assert!(Period::new(PeriodKind::Range, m, None).is_err());
+        assert!(Period::new(PeriodKind::Range, m, Some("2024-04".parse().unwrap())).is_err());
+        assert!(Period::new(PeriodKind::Month, m, Some(m)).is_err());
+        assert!(Period::new(PeriodKind::Range, m, Some(m.plus(120))).is_err());
+        let q = Period::new(PeriodKind::Quarter, m, None).unwrap();
+        assert_eq!(show(q.previous()), "2024-01..2024-03");
+        assert_eq!(show(q.year_before()), "2023-04..2023-06");
+        assert_eq!(show(Period::month(m).previous()), "2024-04..2024-04");
     }
 
     #[test]

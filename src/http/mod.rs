@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -36,6 +37,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .with_state(HttpState { app, schema })
+        // The GraphQL extractor streams the body, so the limit is enforced on the stream too.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -52,10 +55,11 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     (status, [(header::WWW_AUTHENTICATE, "Bearer")], Json(body)).into_response()
 }
 
+/// Authenticates first, so that no body is read for a caller without a valid token.
 async fn graphql_endpoint(
     State(state): State<HttpState>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: Request,
 ) -> Response {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return error_response(
@@ -79,7 +83,11 @@ async fn graphql_endpoint(
             );
         }
     };
-    let request = graphql::prepare(request.into_inner(), &state.app, principal);
+    let request = match <GraphQLRequest>::from_request(request, &state).await {
+        Ok(r) => r.into_inner(),
+        Err(rejection) => return rejection.into_response(),
+    };
+    let request = graphql::prepare(request, &state.app, principal);
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::domain::kpi::{ParamValue, Unavailable};
 use crate::domain::{Dealer, Month, Region, RegionAssignment, Values, Violation};
 
 /// A storage failure, typed so that callers can tell a conflict from a broken database.
@@ -166,6 +167,57 @@ pub struct BulkReport {
     pub author: String,
 }
 
+/// One KPI of one dealer-month as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactRow {
+    pub kpi: i16,
+    pub month: Month,
+    pub dealer_code: String,
+    /// The dealer's region in that month.
+    pub region_code: String,
+    /// `(numerator, denominator)` in storage units, or why there is no value.
+    pub value: Result<(i64, i64), Unavailable>,
+    pub updated_at: i64,
+}
+
+/// A dealer's numerator and denominator summed over the months of a period that have a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealerSum {
+    pub dealer_code: String,
+    pub num: i64,
+    pub den: i64,
+    /// Months that contributed.
+    pub months: i64,
+}
+
+/// Sums of one region in one month (for series).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionMonthSum {
+    pub month: Month,
+    pub region_code: String,
+    pub num: i64,
+    pub den: i64,
+    pub dealers: i64,
+}
+
+/// A page of facts: KPIs in id order, then months, then dealers.
+#[derive(Debug, Clone)]
+pub struct FactQuery {
+    pub from: Month,
+    pub to: Month,
+    /// Only facts written at or after this time (epoch ms).
+    pub updated_since: Option<i64>,
+    /// KPI ids, in ascending order.
+    pub kpis: Vec<i16>,
+    /// Only these regions (of the fact's month).
+    pub regions: Option<Vec<String>>,
+    /// Only this dealer.
+    pub dealer: Option<String>,
+    /// Resume after this `(kpi, month, dealer)`.
+    pub after: Option<(i16, Month, String)>,
+    pub limit: usize,
+}
+
 /// The storage of MSI Hub. Implementations must make every method atomic.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -236,6 +288,38 @@ pub trait Store: Send + Sync + 'static {
         month: Month,
         filter: &DealerFilter,
     ) -> StoreResult<Vec<StatusRow>>;
+
+    // --- KPIs ---
+
+    /// Every OEM parameter value.
+    async fn params(&self) -> StoreResult<Vec<ParamValue>>;
+    /// Sets a parameter and recomputes the KPIs that read it for that year.
+    async fn set_param(&self, value: &ParamValue, author: &str, now: i64) -> StoreResult<u64>;
+    /// Recomputes the facts of a dealer (all when `None`) for `from..=to` (every KPI, or `only`).
+    async fn recompute_facts(
+        &self,
+        dealer: Option<&str>,
+        from: Month,
+        to: Month,
+        only: Option<&[i16]>,
+        now: i64,
+    ) -> StoreResult<u64>;
+    /// Inserts or replaces facts (bulk loading).
+    async fn load_facts(&self, rows: &[FactRow]) -> StoreResult<()>;
+    /// Per dealer, the sums of a KPI's numerator and denominator over `from..=to` (valued months only).
+    async fn dealer_sums(&self, kpi: i16, from: Month, to: Month) -> StoreResult<Vec<DealerSum>>;
+    /// Per month and region, the sums of a KPI over the dealers with a value.
+    async fn region_month_sums(
+        &self,
+        kpi: i16,
+        from: Month,
+        to: Month,
+    ) -> StoreResult<Vec<RegionMonthSum>>;
+    /// A dealer's facts for `from..=to`, every KPI.
+    async fn dealer_facts(&self, dealer: &str, from: Month, to: Month)
+        -> StoreResult<Vec<FactRow>>;
+    /// A page of facts for BI pulls.
+    async fn fact_page(&self, q: &FactQuery) -> StoreResult<Vec<FactRow>>;
 
     // --- bulk loading ---
 

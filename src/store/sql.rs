@@ -16,7 +16,9 @@ use sqlx::sqlite::{
 use sqlx::Row;
 
 use super::*;
-use crate::domain::SizeTier;
+use crate::domain::kpi::{self, Param};
+use crate::domain::network::region_at;
+use crate::domain::{MonthRange, SizeTier};
 
 /// SQLite: the embedded default (one file, WAL mode).
 #[derive(Clone)]
@@ -103,6 +105,37 @@ fn like_pattern(term: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// `(numerator, denominator, reason)` columns of a fact.
+fn fact_columns(
+    value: &Result<(i64, i64), kpi::Unavailable>,
+) -> (Option<i64>, Option<i64>, Option<&'static str>) {
+    match value {
+        Ok((n, d)) => (Some(*n), Some(*d), None),
+        Err(u) => (None, None, Some(u.code())),
+    }
+}
+
+fn fact_value(
+    num: Option<i64>,
+    den: Option<i64>,
+    reason: Option<String>,
+) -> StoreResult<Result<(i64, i64), kpi::Unavailable>> {
+    match (num, den, reason) {
+        (Some(n), Some(d), None) => Ok(Ok((n, d))),
+        (None, None, Some(r)) => kpi::Unavailable::parse(&r)
+            .map(Err)
+            .ok_or_else(|| StoreError::Corrupt(format!("fact reason {r}"))),
+        _ => Err(StoreError::Corrupt(
+            "fact with both a value and a reason".into(),
+        )),
+    }
+}
+
+/// Months a KPI of month M reads back to (M − 7 for the 6-month windows).
+fn window() -> i32 {
+    i32::from(kpi::max_window())
+}
+
 const DEALER_COLUMNS: &str =
     "d.code, d.name, d.brand, d.province, d.city, d.size_tier, d.opened_month, d.closed_month";
 const REPORT_COLUMNS: &str = "dealer_code, month, status, revision, data, warnings, late, first_submitted_at, updated_at, updated_by";
@@ -139,6 +172,106 @@ macro_rules! sql_store {
                     updated_at: r.try_get("updated_at")?,
                     updated_by: r.try_get("updated_by")?,
                 })
+            }
+
+            fn fact_row(r: &$Row) -> StoreResult<FactRow> {
+                Ok(FactRow {
+                    kpi: r.try_get("kpi")?,
+                    month: month_of(r.try_get("month")?)?,
+                    dealer_code: r.try_get("dealer_code")?,
+                    region_code: r.try_get("region_code")?,
+                    value: fact_value(r.try_get("numerator")?, r.try_get("denominator")?, r.try_get("reason")?)?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            }
+
+            async fn insert_facts(conn: &mut <$Db as sqlx::Database>::Connection, rows: &[FactRow]) -> StoreResult<()> {
+                for chunk in rows.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO kpi_facts (kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at) ");
+                    q.push_values(chunk, |mut b, f| {
+                        let (n, d, reason) = fact_columns(&f.value);
+                        b.push_bind(f.kpi).push_bind(f.month.index()).push_bind(&f.dealer_code).push_bind(&f.region_code).push_bind(n).push_bind(d).push_bind(reason).push_bind(f.updated_at);
+                    });
+                    q.push(
+                        " ON CONFLICT (kpi, month, dealer_code) DO UPDATE SET region_code = excluded.region_code, numerator = excluded.numerator, \
+                         denominator = excluded.denominator, reason = excluded.reason, updated_at = excluded.updated_at",
+                    );
+                    q.build().execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+
+            /// Recomputes facts from the stored reports, in the caller's transaction.
+            async fn recompute_in(conn: &mut <$Db as sqlx::Database>::Connection, dealer: Option<&str>, from: Month, to: Month, only: Option<&[i16]>, now: i64) -> StoreResult<u64> {
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, data FROM reports WHERE revision > 0 AND month >= ");
+                q.push_bind(from.plus(-window()).index()).push(" AND month <= ").push_bind(to.index());
+                if let Some(d) = dealer {
+                    q.push(" AND dealer_code = ").push_bind(d);
+                }
+                q.push(" ORDER BY dealer_code, month");
+                let rows = q.build().fetch_all(&mut *conn).await?;
+                let mut by_dealer: Vec<(String, std::collections::BTreeMap<Month, Values>)> = Vec::new();
+                for r in &rows {
+                    let code: String = r.try_get("dealer_code")?;
+                    let month = month_of(r.try_get("month")?)?;
+                    let values = values_of(r.try_get("data")?)?;
+                    match by_dealer.last_mut() {
+                        Some((c, m)) if *c == code => {
+                            m.insert(month, values);
+                        }
+                        _ => by_dealer.push((code, [(month, values)].into_iter().collect())),
+                    }
+                }
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, from_month, region_code FROM dealer_regions");
+                if let Some(d) = dealer {
+                    q.push(" WHERE dealer_code = ").push_bind(d);
+                }
+                let mut histories: std::collections::HashMap<String, Vec<RegionAssignment>> = std::collections::HashMap::new();
+                for r in q.build().fetch_all(&mut *conn).await? {
+                    let a = RegionAssignment { from: month_of(r.try_get("from_month")?)?, region_code: r.try_get("region_code")? };
+                    histories.entry(r.try_get("dealer_code")?).or_default().push(a);
+                }
+                let params = Self::params_in(&mut *conn).await?;
+                let mut facts = Vec::new();
+                for (code, reports) in &by_dealer {
+                    let history = histories.get(code).map(Vec::as_slice).unwrap_or_default();
+                    let region = |m: Month| region_at(history, m).map(str::to_string);
+                    for (month, fact) in kpi::dealer_facts(reports, from, to, &params, &region, only) {
+                        let Some(region_code) = region(month) else { continue };
+                        facts.push(FactRow { kpi: fact.kpi, month, dealer_code: code.clone(), region_code, value: fact.value, updated_at: now });
+                    }
+                }
+                let mut q = sqlx::QueryBuilder::<$Db>::new("DELETE FROM kpi_facts WHERE month >= ");
+                q.push_bind(from.index()).push(" AND month <= ").push_bind(to.index());
+                if let Some(d) = dealer {
+                    q.push(" AND dealer_code = ").push_bind(d);
+                }
+                if let Some(ids) = only {
+                    q.push(" AND kpi IN (");
+                    let mut sep = q.separated(", ");
+                    for id in ids {
+                        sep.push_bind(*id);
+                    }
+                    q.push(")");
+                }
+                q.build().execute(&mut *conn).await?;
+                Self::insert_facts(conn, &facts).await?;
+                Ok(facts.len() as u64)
+            }
+
+            async fn params_in(conn: &mut <$Db as sqlx::Database>::Connection) -> StoreResult<Vec<kpi::ParamValue>> {
+                let rows = sqlx::query("SELECT name, year, region_code, value FROM oem_parameters ORDER BY name, year, region_code").fetch_all(&mut *conn).await?;
+                rows.iter()
+                    .filter_map(|r| {
+                        let name: String = match r.try_get("name") {
+                            Ok(n) => n,
+                            Err(e) => return Some(Err(e.into())),
+                        };
+                        // Parameters this version does not know are ignored, not fatal.
+                        let param = Param::parse(&name)?;
+                        Some((|| Ok(kpi::ParamValue { param, year: r.try_get("year")?, region_code: r.try_get("region_code")?, value: r.try_get("value")? }))())
+                    })
+                    .collect()
             }
 
             /// `SELECT * FROM (SELECT <select>, region_code FROM dealers d ...) x WHERE <filter>`,
@@ -276,6 +409,7 @@ macro_rules! sql_store {
             }
 
             async fn move_dealer(&self, code: &str, region_code: &str, from: Month) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO dealer_regions (dealer_code, from_month, region_code) VALUES ($1, $2, $3) \
                      ON CONFLICT (dealer_code, from_month) DO UPDATE SET region_code = excluded.region_code",
@@ -283,10 +417,147 @@ macro_rules! sql_store {
                 .bind(code)
                 .bind(from.index())
                 .bind(region_code)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_as_conflict(e, || format!("dealer {code} or region {region_code}")))?;
+                // Facts carry the region of their month (and regional parameters may differ).
+                let now = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(updated_at) FROM kpi_facts WHERE dealer_code = $1").bind(code).fetch_one(&mut *tx).await?.unwrap_or(0);
+                Self::recompute_in(&mut tx, Some(code), from, Month::from_index(i32::MAX / 2).unwrap_or(from.plus(1200)), None, now).await?;
+                tx.commit().await?;
                 Ok(())
+            }
+
+            async fn params(&self) -> StoreResult<Vec<kpi::ParamValue>> {
+                let mut conn = self.pool.acquire().await?;
+                Self::params_in(&mut conn).await
+            }
+
+            async fn set_param(&self, v: &kpi::ParamValue, author: &str, now: i64) -> StoreResult<u64> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO oem_parameters (name, year, region_code, value, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (name, year, region_code) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                )
+                .bind(v.param.code())
+                .bind(v.year)
+                .bind(&v.region_code)
+                .bind(v.value)
+                .bind(now)
+                .bind(author)
+                .execute(&mut *tx)
+                .await?;
+                let affected: Vec<i16> = kpi::KPIS.iter().filter(|k| kpi::uses_param(k)).map(|k| k.id).collect();
+                let year = Month::new(v.year, 1).ok_or_else(|| StoreError::Corrupt(format!("year {}", v.year)))?;
+                let n = Self::recompute_in(&mut tx, None, year, year.plus(11), Some(&affected), now).await?;
+                tx.commit().await?;
+                Ok(n)
+            }
+
+            async fn recompute_facts(&self, dealer: Option<&str>, from: Month, to: Month, only: Option<&[i16]>, now: i64) -> StoreResult<u64> {
+                let mut tx = self.pool.begin().await?;
+                let n = Self::recompute_in(&mut tx, dealer, from, to, only, now).await?;
+                tx.commit().await?;
+                Ok(n)
+            }
+
+            async fn load_facts(&self, rows: &[FactRow]) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                Self::insert_facts(&mut tx, rows).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn dealer_sums(&self, kpi: i16, from: Month, to: Month) -> StoreResult<Vec<DealerSum>> {
+                let rows = sqlx::query(
+                    "SELECT dealer_code, CAST(SUM(numerator) AS BIGINT) AS num, CAST(SUM(denominator) AS BIGINT) AS den, COUNT(*) AS months \
+                     FROM kpi_facts WHERE kpi = $1 AND month >= $2 AND month <= $3 AND denominator IS NOT NULL GROUP BY dealer_code",
+                )
+                .bind(kpi)
+                .bind(from.index())
+                .bind(to.index())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| Ok(DealerSum { dealer_code: r.try_get("dealer_code")?, num: r.try_get("num")?, den: r.try_get("den")?, months: r.try_get("months")? }))
+                    .collect()
+            }
+
+            async fn region_month_sums(&self, kpi: i16, from: Month, to: Month) -> StoreResult<Vec<RegionMonthSum>> {
+                let rows = sqlx::query(
+                    "SELECT month, region_code, CAST(SUM(numerator) AS BIGINT) AS num, CAST(SUM(denominator) AS BIGINT) AS den, COUNT(*) AS dealers \
+                     FROM kpi_facts WHERE kpi = $1 AND month >= $2 AND month <= $3 AND denominator IS NOT NULL GROUP BY month, region_code ORDER BY month, region_code",
+                )
+                .bind(kpi)
+                .bind(from.index())
+                .bind(to.index())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(RegionMonthSum {
+                            month: month_of(r.try_get("month")?)?,
+                            region_code: r.try_get("region_code")?,
+                            num: r.try_get("num")?,
+                            den: r.try_get("den")?,
+                            dealers: r.try_get("dealers")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn dealer_facts(&self, dealer: &str, from: Month, to: Month) -> StoreResult<Vec<FactRow>> {
+                let rows = sqlx::query(
+                    "SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts \
+                     WHERE dealer_code = $1 AND month >= $2 AND month <= $3 ORDER BY kpi, month",
+                )
+                .bind(dealer)
+                .bind(from.index())
+                .bind(to.index())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::fact_row).collect()
+            }
+
+            async fn fact_page(&self, fq: &FactQuery) -> StoreResult<Vec<FactRow>> {
+                let mut out = Vec::new();
+                let (start_kpi, start_month, mut after_dealer) = match &fq.after {
+                    Some((k, m, d)) => (*k, *m, d.clone()),
+                    None => (i16::MIN, fq.from, String::new()),
+                };
+                for &kpi in fq.kpis.iter().filter(|&&k| k >= start_kpi) {
+                    let first = if kpi == start_kpi { start_month.max(fq.from) } else { fq.from };
+                    let Some(months) = MonthRange::new(first, fq.to) else { continue };
+                    for month in months.months() {
+                        let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE kpi = ");
+                        q.push_bind(kpi).push(" AND month = ").push_bind(month.index()).push(" AND dealer_code > ").push_bind(after_dealer.clone());
+                        if let Some(t) = fq.updated_since {
+                            q.push(" AND updated_at >= ").push_bind(t);
+                        }
+                        if let Some(d) = &fq.dealer {
+                            q.push(" AND dealer_code = ").push_bind(d.clone());
+                        }
+                        if let Some(rs) = &fq.regions {
+                            if rs.is_empty() {
+                                return Ok(vec![]);
+                            }
+                            q.push(" AND region_code IN (");
+                            let mut sep = q.separated(", ");
+                            for r in rs {
+                                sep.push_bind(r.clone());
+                            }
+                            q.push(")");
+                        }
+                        q.push(" ORDER BY dealer_code LIMIT ").push_bind((fq.limit - out.len()) as i64);
+                        for r in q.build().fetch_all(&self.pool).await? {
+                            out.push(Self::fact_row(&r)?);
+                        }
+                        if out.len() >= fq.limit {
+                            return Ok(out);
+                        }
+                        after_dealer.clear();
+                    }
+                }
+                Ok(out)
             }
 
             async fn dealers_by_code(&self, codes: &[String]) -> StoreResult<Vec<Dealer>> {
@@ -450,6 +721,8 @@ macro_rules! sql_store {
                     .fetch_one(&mut *tx)
                     .await?;
                 let record = Self::report_row(&row)?;
+                // The KPIs of this month, and of the later months whose windows reach back to it.
+                Self::recompute_in(&mut tx, Some(&rev.dealer_code), rev.month, rev.month.plus(window()), None, rev.now).await?;
                 tx.commit().await?;
                 Ok(record)
             }
