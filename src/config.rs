@@ -41,6 +41,11 @@ pub struct Settings {
     #[arg(long, env = "MSI_UTC_OFFSET_HOURS", default_value_t = 8, value_parser = clap::value_parser!(i32).range(-12..=14), global = true)]
     pub utc_offset_hours: i32,
 
+    /// Smallest group whose aggregates a dealer user may see (smaller ones are withheld,
+    /// so that no single dealer's figures can be inferred).
+    #[arg(long, env = "MSI_MIN_GROUP_SIZE", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub min_group_size: u32,
+
     /// Pretend the time is this RFC 3339 instant (demos and tests).
     #[arg(long, env = "MSI_NOW", global = true)]
     pub now: Option<DateTime<Utc>>,
@@ -57,6 +62,7 @@ impl Settings {
             jwt_audience: None,
             deadline_day: 10,
             utc_offset_hours: 8,
+            min_group_size: 5,
             now: None,
         }
     }

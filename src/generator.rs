@@ -259,7 +259,10 @@ const NOMINAL_SALES: f64 = 100.0;
 /// Working days of a typical month, for staffing.
 const NOMINAL_WORKING_DAYS: f64 = 25.0;
 /// Service visits per vehicle and year (the OEM's `annual_visits_per_vehicle`).
-const ANNUAL_VISITS: f64 = 2.5;
+/// The annual visits per vehicle the generated network is built around (the OEM parameter
+/// the demo sets), in thousandths.
+pub const ANNUAL_VISITS_PER_VEHICLE: i64 = 2500;
+const ANNUAL_VISITS: f64 = ANNUAL_VISITS_PER_VEHICLE as f64 / 1000.0;
 /// Share of delivered ROs that are maintenance (paid maintenance + free inspection).
 const NOMINAL_MAINTENANCE_SHARE: f64 = 0.6;
 

@@ -1,9 +1,14 @@
 //! Loading generated networks (the demo, benchmark data) through the store, with progress.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use super::App;
+use crate::domain::kpi::{self, Param, ParamValue};
+use crate::domain::network::region_at;
+use crate::domain::{Month, RegionAssignment, Values};
 use crate::generator::{self, Spec};
+use crate::store::FactRow;
 
 /// What a load did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -11,12 +16,14 @@ pub struct LoadSummary {
     pub dealers: usize,
     /// Reports inserted now (those already present are skipped, so a second load inserts 0).
     pub reports_inserted: u64,
+    /// KPI facts computed for the inserted reports.
+    pub facts: u64,
     pub months: usize,
 }
 
 impl App {
-    /// Loads the generated network and its reports month by month; idempotent.
-    /// `progress` is told `(months done, months in all, reports inserted so far)`.
+    /// Loads the generated network and its reports month by month, with their KPI facts;
+    /// idempotent. `progress` is told `(months done, months in all, reports inserted so far)`.
     pub async fn load_generated(
         &self,
         spec: &Spec,
@@ -27,20 +34,95 @@ impl App {
         self.store
             .load_network(&network.regions, &network.dealers, &network.moves)
             .await?;
-        let months: Vec<_> = generator::months(spec).collect();
+        let months: Vec<Month> = generator::months(spec).collect();
+        // The OEM parameter the generated figures assume, for every year loaded (unless set).
+        let years: HashSet<i32> = months.iter().map(|m| m.year()).collect();
+        for year in years {
+            let value = ParamValue {
+                param: Param::AnnualVisitsPerVehicle,
+                year,
+                region_code: String::new(),
+                value: generator::ANNUAL_VISITS_PER_VEHICLE,
+            };
+            self.store
+                .put_param_if_absent(&value, generator::AUTHOR, self.now_ms())
+                .await?;
+        }
+        let params = self.store.params().await?;
+        let mut histories: HashMap<&str, Vec<RegionAssignment>> = HashMap::new();
+        for d in &network.dealers {
+            histories
+                .entry(&d.dealer.code)
+                .or_default()
+                .push(RegionAssignment {
+                    from: d.dealer.opened,
+                    region_code: d.region_code.clone(),
+                });
+        }
+        for (code, region, from) in &network.moves {
+            histories.entry(code).or_default().push(RegionAssignment {
+                from: *from,
+                region_code: region.clone(),
+            });
+        }
+        // The last months of each dealer, as far back as the longest KPI window.
+        let window = i32::from(kpi::max_window());
+        let mut recent: HashMap<String, BTreeMap<Month, Values>> = HashMap::new();
         let mut summary = LoadSummary {
             dealers: network.dealers.len(),
-            reports_inserted: 0,
             months: months.len(),
+            ..Default::default()
         };
-        for (i, month) in months.iter().enumerate() {
-            let reports = generator::reports_for_month(spec, &network, *month);
-            summary.reports_inserted += self.store.load_reports(&reports).await?;
+        for (i, &month) in months.iter().enumerate() {
+            let reports = generator::reports_for_month(spec, &network, month);
+            let inserted: HashSet<(String, Month)> = self
+                .store
+                .load_reports(&reports)
+                .await?
+                .into_iter()
+                .collect();
+            summary.reports_inserted += inserted.len() as u64;
+            let now = self.now_ms();
+            let mut facts = Vec::new();
+            for r in reports {
+                let months = recent.entry(r.dealer_code.clone()).or_default();
+                months.insert(month, r.values);
+                while months
+                    .first_key_value()
+                    .is_some_and(|(m, _)| *m < month.plus(-window))
+                {
+                    months.pop_first();
+                }
+                if !inserted.contains(&(r.dealer_code.clone(), month)) {
+                    continue;
+                }
+                let history = histories
+                    .get(r.dealer_code.as_str())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let region = |m: Month| region_at(history, m).map(str::to_string);
+                for (m, fact) in kpi::dealer_facts(months, month, month, &params, &region, None) {
+                    let Some(region_code) = region(m) else {
+                        continue;
+                    };
+                    facts.push(FactRow {
+                        kpi: fact.kpi,
+                        month: m,
+                        dealer_code: r.dealer_code.clone(),
+                        region_code,
+                        value: fact.value,
+                        updated_at: now,
+                    });
+                }
+            }
+            summary.facts += facts.len() as u64;
+            self.store.load_facts(&facts).await?;
             progress(i + 1, months.len(), summary.reports_inserted);
         }
         tracing::info!(
             dealers = summary.dealers,
             reports = summary.reports_inserted,
+            facts = summary.facts,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "network loaded"
         );

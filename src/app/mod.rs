@@ -2,10 +2,12 @@
 //! operations the GraphQL layer calls. Authorization happens before these are called
 //! (GraphQL guards); the operations enforce the business rules.
 
+mod kpi;
 mod load;
 mod network;
 mod reports;
 
+pub use kpi::{dealer_value, GroupValue, Member, PeriodValues, Ranked, Scope, TrendPoint};
 pub use load::LoadSummary;
 pub use network::{DealerInput, DealerPatch};
 pub use reports::{Outcome, StatusCounts, SubmissionStatus, SubmitOutcome};

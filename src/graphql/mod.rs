@@ -2,6 +2,7 @@
 
 mod error;
 mod guards;
+mod kpi;
 mod loaders;
 mod mutation;
 mod network;
@@ -12,24 +13,32 @@ mod scalars;
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, Request, SDLExportOptions, Schema};
+use async_graphql::{Context, EmptySubscription, MergedObject, Request, SDLExportOptions, Schema};
 
 pub use error::to_gql;
 pub use loaders::{DealerLoader, RegionHistoryLoader};
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 
+/// Every query: the network and reports, and the KPI engine.
+#[derive(MergedObject, Default)]
+pub struct Query(QueryRoot, kpi::KpiQuery);
+
+/// Every mutation.
+#[derive(MergedObject, Default)]
+pub struct Mutation(MutationRoot, kpi::KpiMutation);
+
 use crate::app::App;
 use crate::auth::Principal;
 
-pub type MsiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type MsiSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Deepest query accepted (the schema's legitimate queries stay well below).
 const MAX_DEPTH: usize = 16;
 
 /// The schema, serving `app`.
 pub fn schema(app: Arc<App>) -> MsiSchema {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(app)
         .limit_depth(MAX_DEPTH)
         .finish()
@@ -37,7 +46,7 @@ pub fn schema(app: Arc<App>) -> MsiSchema {
 
 /// The schema's SDL, sorted (what `schema.graphql` holds).
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .finish()
         .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }

@@ -9,6 +9,7 @@ use super::report::{ReportInput, SubmissionResult};
 use crate::app::{DealerInput, DealerPatch};
 use crate::domain::{self, Month};
 
+#[derive(Default)]
 pub struct MutationRoot;
 
 #[Object]

@@ -207,6 +207,7 @@ impl SubmissionStatus {
     }
 }
 
+#[derive(Default)]
 pub struct QueryRoot;
 
 #[Object]

@@ -330,8 +330,16 @@ pub trait Store: Send + Sync + 'static {
         dealers: &[NewDealer],
         moves: &[(String, String, Month)],
     ) -> StoreResult<()>;
-    /// Inserts reports as revision 1, skipping dealer-months that already have one.
-    async fn load_reports(&self, reports: &[BulkReport]) -> StoreResult<u64>;
+    /// Inserts reports as revision 1, skipping dealer-months that already have one; returns
+    /// the dealer-months inserted.
+    async fn load_reports(&self, reports: &[BulkReport]) -> StoreResult<Vec<(String, Month)>>;
+    /// Sets a parameter without recomputing anything (bulk loading, before the facts).
+    async fn put_param_if_absent(
+        &self,
+        value: &ParamValue,
+        author: &str,
+        now: i64,
+    ) -> StoreResult<()>;
 }
 
 /// Opens the store a database URL names (`sqlite:` or `postgres:`), without migrating.

@@ -816,9 +816,25 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn load_reports(&self, reports: &[BulkReport]) -> StoreResult<u64> {
+            async fn put_param_if_absent(&self, v: &kpi::ParamValue, author: &str, now: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO oem_parameters (name, year, region_code, value, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (name, year, region_code) DO NOTHING",
+                )
+                .bind(v.param.code())
+                .bind(v.year)
+                .bind(&v.region_code)
+                .bind(v.value)
+                .bind(now)
+                .bind(author)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn load_reports(&self, reports: &[BulkReport]) -> StoreResult<Vec<(String, Month)>> {
                 let mut tx = self.pool.begin().await?;
-                let mut inserted = 0;
+                let mut inserted = Vec::new();
                 for chunk in reports.chunks(BULK_ROWS) {
                     let rows: Vec<(&BulkReport, String, String)> = chunk.iter().map(|r| (r, r.values.to_json(), warnings_json(&r.warnings))).collect();
                     let mut q = sqlx::QueryBuilder::<$Db>::new(format!("INSERT INTO reports ({REPORT_COLUMNS}) "));
@@ -834,8 +850,10 @@ macro_rules! sql_store {
                             .push_bind(r.submitted_at)
                             .push_bind(&r.author);
                     });
-                    q.push(" ON CONFLICT (dealer_code, month) DO NOTHING");
-                    inserted += q.build().execute(&mut *tx).await?.rows_affected();
+                    q.push(" ON CONFLICT (dealer_code, month) DO NOTHING RETURNING dealer_code, month");
+                    for r in q.build().fetch_all(&mut *tx).await? {
+                        inserted.push((r.try_get("dealer_code")?, month_of(r.try_get("month")?)?));
+                    }
                     let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO report_revisions (dealer_code, month, revision, status, data, warnings, author, reason, created_at) ");
                     q.push_values(&rows, |mut b, (r, data, warnings)| {
                         b.push_bind(&r.dealer_code)
