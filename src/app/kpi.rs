@@ -318,7 +318,7 @@ impl App {
                 value.region_code
             )));
         }
-        Ok(self.store.set_param(&value, author, self.now_ms()).await?)
+        Ok(self.store.set_param(&value, author, self.wall_ms()).await?)
     }
 }
 

@@ -82,7 +82,7 @@ impl App {
                 .into_iter()
                 .collect();
             summary.reports_inserted += inserted.len() as u64;
-            let now = self.now_ms();
+            let now = self.wall_ms();
             let mut facts = Vec::new();
             for r in reports {
                 let months = recent.entry(r.dealer_code.clone()).or_default();

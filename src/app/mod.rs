@@ -149,6 +149,12 @@ impl App {
         self.now().timestamp_millis()
     }
 
+    /// The real time, whatever `--now` says: technical stamps such as when a KPI fact was
+    /// computed, which incremental pulls compare with their own clock.
+    pub fn wall_ms(&self) -> i64 {
+        Utc::now().timestamp_millis()
+    }
+
     /// The current month in the OEM's time zone.
     pub fn current_month(&self) -> Month {
         Month::of_date(

@@ -143,7 +143,9 @@ impl App {
                 format!("{effective} is before the dealer opened ({})", d.opened),
             ));
         }
-        self.store.move_dealer(code, region_code, effective).await?;
+        self.store
+            .move_dealer(code, region_code, effective, self.wall_ms())
+            .await?;
         Ok(d)
     }
 

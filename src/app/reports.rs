@@ -299,6 +299,7 @@ impl App {
             reason,
             late: now > self.deadline(month),
             now: now.timestamp_millis(),
+            facts_at: self.wall_ms(),
         };
         match self.store.add_revision(&rev).await {
             Ok(record) => {

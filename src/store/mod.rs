@@ -110,6 +110,8 @@ pub struct NewRevision {
     pub reason: Option<String>,
     pub late: bool,
     pub now: i64,
+    /// Wall-clock time stamped on the recomputed KPI facts (what `updatedSince` pulls compare).
+    pub facts_at: i64,
 }
 
 /// A dealer together with its region in the month asked about.
@@ -241,8 +243,15 @@ pub trait Store: Send + Sync + 'static {
     async fn create_dealer(&self, new: &NewDealer) -> StoreResult<()>;
     /// Replaces a dealer's master data (not its region history).
     async fn update_dealer(&self, dealer: &Dealer) -> StoreResult<()>;
-    /// Records that from `from` on the dealer belongs to `region_code`.
-    async fn move_dealer(&self, code: &str, region_code: &str, from: Month) -> StoreResult<()>;
+    /// Records that from `from` on the dealer belongs to `region_code`, and rewrites its
+    /// facts from then on (stamped `now`, wall-clock).
+    async fn move_dealer(
+        &self,
+        code: &str,
+        region_code: &str,
+        from: Month,
+        now: i64,
+    ) -> StoreResult<()>;
 
     /// Dealers by code (for the dataloader); unknown codes are left out.
     async fn dealers_by_code(&self, codes: &[String]) -> StoreResult<Vec<Dealer>>;

@@ -408,7 +408,7 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn move_dealer(&self, code: &str, region_code: &str, from: Month) -> StoreResult<()> {
+            async fn move_dealer(&self, code: &str, region_code: &str, from: Month, now: i64) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO dealer_regions (dealer_code, from_month, region_code) VALUES ($1, $2, $3) \
@@ -421,7 +421,6 @@ macro_rules! sql_store {
                 .await
                 .map_err(|e| unique_as_conflict(e, || format!("dealer {code} or region {region_code}")))?;
                 // Facts carry the region of their month (and regional parameters may differ).
-                let now = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(updated_at) FROM kpi_facts WHERE dealer_code = $1").bind(code).fetch_one(&mut *tx).await?.unwrap_or(0);
                 Self::recompute_in(&mut tx, Some(code), from, Month::from_index(i32::MAX / 2).unwrap_or(from.plus(1200)), None, now).await?;
                 tx.commit().await?;
                 Ok(())
@@ -722,7 +721,7 @@ macro_rules! sql_store {
                     .await?;
                 let record = Self::report_row(&row)?;
                 // The KPIs of this month, and of the later months whose windows reach back to it.
-                Self::recompute_in(&mut tx, Some(&rev.dealer_code), rev.month, rev.month.plus(window()), None, rev.now).await?;
+                Self::recompute_in(&mut tx, Some(&rev.dealer_code), rev.month, rev.month.plus(window()), None, rev.facts_at).await?;
                 tx.commit().await?;
                 Ok(record)
             }
