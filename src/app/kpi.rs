@@ -1,13 +1,13 @@
 //! KPI queries: rankings, scorecards, trends, benchmarks and fact pulls, all built from the
 //! stored per dealer-month numerators and denominators (never from raw reports).
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
+use super::cache::KpiPeriod;
 use super::{App, AppError, AppResult};
 use crate::domain::kpi::{self, KpiDef, ParamValue, Unavailable};
-use crate::domain::stats::{aggregate, standings, Aggregate, Pair, Standing};
 use crate::domain::{Month, MonthRange, Period, SizeTier};
-use crate::store::{DealerFilter, FactQuery, FactRow};
+use crate::store::{FactQuery, FactRow};
 
 /// The group of dealers a ranking or aggregate is over.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,91 +29,8 @@ pub struct Member {
     pub region_code: Option<String>,
     pub brand: String,
     pub size_tier: SizeTier,
-}
-
-impl Member {
-    fn in_scope(&self, scope: &Scope) -> bool {
-        match scope {
-            Scope::Nation => true,
-            Scope::Region(r) => self.region_code.as_deref() == Some(r),
-            Scope::Peer { brand, size_tier } => {
-                &self.brand == brand && self.size_tier == *size_tier
-            }
-        }
-    }
-}
-
-/// One KPI over one period for every dealer of the network.
-pub struct PeriodValues {
-    pub kpi: &'static KpiDef,
-    pub period: Period,
-    /// Every dealer active in the period, with its summed pair when it has a value.
-    pub members: Vec<(Member, Option<Pair>)>,
-}
-
-impl PeriodValues {
-    /// The dealer's value.
-    pub fn value_of(&self, code: &str) -> Option<f64> {
-        self.members
-            .iter()
-            .find(|(m, _)| m.code == code)
-            .and_then(|(_, p)| p.and_then(|p| self.kpi.value(p.num, p.den)))
-    }
-
-    /// The aggregate of a scope.
-    pub fn aggregate(&self, scope: &Scope) -> Aggregate {
-        let in_scope = self.members.iter().filter(|(m, _)| m.in_scope(scope));
-        let (with, without): (Vec<_>, Vec<_>) = in_scope.partition(|(_, p)| p.is_some());
-        let pairs: Vec<Pair> = with.iter().filter_map(|(_, p)| *p).collect();
-        aggregate(self.kpi, &pairs, without.len())
-    }
-
-    /// The scope's dealers with a value, best first, with their standing in the scope.
-    pub fn ranked(&self, scope: &Scope) -> Vec<Ranked<'_>> {
-        let valued: Vec<(&Member, Pair, f64)> = self
-            .members
-            .iter()
-            .filter(|(m, _)| m.in_scope(scope))
-            .filter_map(|(m, p)| p.and_then(|p| self.kpi.value(p.num, p.den).map(|v| (m, p, v))))
-            .collect();
-        let values: Vec<f64> = valued.iter().map(|(_, _, v)| *v).collect();
-        let mut out: Vec<Ranked> = valued
-            .into_iter()
-            .zip(standings(&values, self.kpi.direction))
-            .map(|((member, pair, value), standing)| Ranked {
-                member,
-                pair,
-                value,
-                standing,
-            })
-            .collect();
-        out.sort_by(|a, b| {
-            a.standing
-                .rank
-                .cmp(&b.standing.rank)
-                .then_with(|| a.member.code.cmp(&b.member.code))
-        });
-        out
-    }
-
-    /// The scope's dealers without a value.
-    pub fn missing(&self, scope: &Scope) -> Vec<&Member> {
-        self.members
-            .iter()
-            .filter(|(m, p)| {
-                m.in_scope(scope) && p.and_then(|p| self.kpi.value(p.num, p.den)).is_none()
-            })
-            .map(|(m, _)| m)
-            .collect()
-    }
-}
-
-/// A dealer's place in a ranking.
-pub struct Ranked<'a> {
-    pub member: &'a Member,
-    pub pair: Pair,
-    pub value: f64,
-    pub standing: Standing,
+    /// Open at some point of the period.
+    pub active: bool,
 }
 
 /// One month of a dealer's KPI series, with its region and the nation.
@@ -153,9 +70,6 @@ pub fn dealer_value(
     kpi.value(sum.0, sum.1).ok_or(reason)
 }
 
-/// Most dealers a KPI query looks at (the whole network).
-const NETWORK_LIMIT: i64 = 1_000_000;
-
 impl App {
     /// The KPI named `code`, or a BAD_USER_INPUT error naming the argument.
     pub fn kpi(&self, code: &str) -> AppResult<&'static KpiDef> {
@@ -167,63 +81,13 @@ impl App {
         })
     }
 
-    /// Every dealer active at some point of `range`, with its region in the range's last month.
-    pub async fn members(&self, range: MonthRange) -> AppResult<Vec<Member>> {
-        let filter = DealerFilter {
-            month: Some(range.to),
-            ..Default::default()
-        };
-        let rows = self
-            .store
-            .list_dealers(&filter, None, NETWORK_LIMIT)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .filter(|r| {
-                r.dealer.opened <= range.to && r.dealer.closed.is_none_or(|c| c >= range.from)
-            })
-            .map(|r| Member {
-                code: r.dealer.code,
-                name: r.dealer.name,
-                region_code: r.region_code,
-                brand: r.dealer.brand,
-                size_tier: r.dealer.size_tier,
-            })
-            .collect())
-    }
-
-    /// One KPI over one period for the whole network.
-    pub async fn period_values(
+    /// One KPI over one period for the whole network (from the in-memory cache).
+    pub async fn kpi_period(
         &self,
         kpi: &'static KpiDef,
         period: Period,
-        members: &[Member],
-    ) -> AppResult<PeriodValues> {
-        let sums = self
-            .store
-            .dealer_sums(kpi.id, period.range.from, period.range.to)
-            .await?;
-        let by_code: HashMap<&str, Pair> = sums
-            .iter()
-            .map(|s| {
-                (
-                    s.dealer_code.as_str(),
-                    Pair {
-                        num: s.num,
-                        den: s.den,
-                    },
-                )
-            })
-            .collect();
-        let members = members
-            .iter()
-            .map(|m| (m.clone(), by_code.get(m.code.as_str()).copied()))
-            .collect();
-        Ok(PeriodValues {
-            kpi,
-            period,
-            members,
-        })
+    ) -> AppResult<Arc<KpiPeriod>> {
+        Ok(self.cache.period(self.store.as_ref(), kpi, period).await?)
     }
 
     /// A dealer's monthly series of a KPI, with its region's and the nation's pooled values.
@@ -238,9 +102,9 @@ impl App {
             .store
             .dealer_facts(dealer, range.from, range.to)
             .await?;
-        let sums = self
-            .store
-            .region_month_sums(kpi.id, range.from, range.to)
+        let groups = self
+            .cache
+            .monthly_groups(self.store.as_ref(), kpi, range)
             .await?;
         let history = self
             .store
@@ -249,39 +113,35 @@ impl App {
             .pop()
             .map(|(_, h)| h)
             .unwrap_or_default();
-        let mut out = Vec::with_capacity(range.len());
-        for month in range.months() {
-            let fact = facts.iter().find(|f| f.kpi == kpi.id && f.month == month);
-            let value = match fact {
-                Some(f) => f
-                    .value
-                    .and_then(|(n, d)| kpi.value(n, d).ok_or(Unavailable::ZeroDenominator)),
-                None => Err(Unavailable::MissingReport),
-            };
-            let region_code =
-                crate::domain::network::region_at(&history, month).map(str::to_string);
-            let of_month: Vec<_> = sums.iter().filter(|s| s.month == month).collect();
-            let group = |rows: &[&crate::store::RegionMonthSum]| {
-                let (n, d, c) = rows.iter().fold((0i64, 0i64, 0i64), |a, s| {
-                    (a.0 + s.num, a.1 + s.den, a.2 + s.dealers)
-                });
-                kpi.value(n, d)
-                    .map(|pooled| GroupValue { pooled, dealers: c })
-            };
-            let region_rows: Vec<_> = of_month
-                .iter()
-                .copied()
-                .filter(|s| Some(&s.region_code) == region_code.as_ref())
-                .collect();
-            out.push(TrendPoint {
-                month,
-                value,
-                region: group(&region_rows),
-                nation: group(&of_month),
-                region_code,
-            });
-        }
-        Ok(out)
+        let group = |(n, d, c): (i64, i64, i64)| {
+            kpi.value(n, d)
+                .map(|pooled| GroupValue { pooled, dealers: c })
+        };
+        Ok(groups
+            .into_iter()
+            .map(|g| {
+                let fact = facts.iter().find(|f| f.kpi == kpi.id && f.month == g.month);
+                let value = match fact {
+                    Some(f) => f
+                        .value
+                        .and_then(|(n, d)| kpi.value(n, d).ok_or(Unavailable::ZeroDenominator)),
+                    None => Err(Unavailable::MissingReport),
+                };
+                let region_code =
+                    crate::domain::network::region_at(&history, g.month).map(str::to_string);
+                let region = region_code
+                    .as_ref()
+                    .and_then(|r| g.regions.get(r).copied())
+                    .and_then(group);
+                TrendPoint {
+                    month: g.month,
+                    value,
+                    region,
+                    nation: group(g.nation),
+                    region_code,
+                }
+            })
+            .collect())
     }
 
     /// A page of facts (see [`FactQuery`]).

@@ -2,12 +2,14 @@
 //! operations the GraphQL layer calls. Authorization happens before these are called
 //! (GraphQL guards); the operations enforce the business rules.
 
+mod cache;
 mod kpi;
 mod load;
 mod network;
 mod reports;
 
-pub use kpi::{dealer_value, GroupValue, Member, PeriodValues, Ranked, Scope, TrendPoint};
+pub use cache::{KpiCache, KpiPeriod, Ranked};
+pub use kpi::{dealer_value, GroupValue, Member, Scope, TrendPoint};
 pub use load::LoadSummary;
 pub use network::{DealerInput, DealerPatch};
 pub use reports::{Outcome, StatusCounts, SubmissionStatus, SubmitOutcome};
@@ -71,6 +73,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub settings: Settings,
     verifier: JwtVerifier,
+    /// Per dealer-month KPI pairs in memory, kept in step through the change log.
+    pub cache: KpiCache,
     /// The HS256 secret, when tokens are HS256 (the `token` command signs with it).
     hs256_secret: Option<Vec<u8>>,
 }
@@ -124,6 +128,7 @@ impl App {
             store,
             settings,
             verifier,
+            cache: KpiCache::default(),
             hs256_secret,
         })
     }

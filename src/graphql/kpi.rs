@@ -10,7 +10,7 @@ use super::guards::{principal, DealerRead, OEM_ADMIN};
 use super::network::SizeTier;
 use super::report::time;
 use super::scalars::Decimal;
-use crate::app::{dealer_value, App, AppError, Member, PeriodValues, Scope};
+use crate::app::{dealer_value, App, AppError, KpiPeriod, Member, Scope};
 use crate::auth::{Principal, Role};
 use crate::domain::kpi::{self, KpiDef, ParamValue, KPIS};
 use crate::domain::stats::Aggregate;
@@ -556,10 +556,11 @@ fn offset_cursor(after: Option<&str>) -> async_graphql::Result<usize> {
 }
 
 /// The dealer the caller is, as a member of the period (dealer users only).
-fn own_member<'a>(who: &Principal, members: &'a [Member]) -> Option<&'a Member> {
+fn own_member<'a>(who: &Principal, p: &'a KpiPeriod) -> Option<&'a Member> {
     who.dealer
         .as_deref()
-        .and_then(|d| members.iter().find(|m| m.code == d))
+        .and_then(|d| p.index_of(d))
+        .map(|i| &p.members[i])
 }
 
 #[derive(Default)]
@@ -595,19 +596,22 @@ impl KpiQuery {
             .unwrap_or(Scope::Nation);
         let first = super::query::page_size(first)?;
         let start = offset_cursor(after.as_deref())?;
-        let members = app.members(period.range).await.gql()?;
-        vis.check_scope(&scope, own_member(vis.who, &members))?;
-        let values = app.period_values(def, period, &members).await.gql()?;
-        let nation = values.aggregate(&Scope::Nation);
+        let p = app.kpi_period(def, period).await.gql()?;
+        vis.check_scope(&scope, own_member(vis.who, &p))?;
+        let nation = p.aggregate(&Scope::Nation);
         let region_pooled = |r: &Option<String>| {
             r.as_ref()
-                .and_then(|r| values.aggregate(&Scope::Region(r.clone())).pooled)
+                .and_then(|r| p.aggregate(&Scope::Region(r.clone())).pooled)
         };
-        let ranked = values.ranked(&scope);
-        let visible: Vec<_> = ranked.iter().filter(|r| vis.value(r.member)).collect();
+        let ranked = p.ranked(&scope);
+        let visible: Vec<_> = ranked
+            .iter()
+            .filter(|r| vis.value(&p.members[r.index]))
+            .collect();
         let mut entries = Connection::new(start > 0, visible.len() > start + first);
         for (i, r) in visible.iter().enumerate().skip(start).take(first) {
-            let shown = vis.identity(r.member);
+            let member = &p.members[r.index];
+            let shown = vis.identity(member);
             entries.edges.push(Edge::new(
                 i.to_string(),
                 RankingEntry {
@@ -616,23 +620,24 @@ impl KpiQuery {
                     value: r.value,
                     numerator: r.pair.num.to_string(),
                     denominator: r.pair.den.to_string(),
-                    dealer_code: shown.then(|| r.member.code.clone()),
-                    dealer_name: shown.then(|| r.member.name.clone()),
-                    region_code: r.member.region_code.clone(),
-                    delta_to_region: region_pooled(&r.member.region_code).map(|p| r.value - p),
-                    delta_to_nation: nation.pooled.map(|p| r.value - p),
+                    dealer_code: shown.then(|| member.code.clone()),
+                    dealer_name: shown.then(|| member.name.clone()),
+                    region_code: member.region_code.clone(),
+                    delta_to_region: region_pooled(&member.region_code).map(|x| r.value - x),
+                    delta_to_nation: nation.pooled.map(|x| r.value - x),
                 },
             ));
         }
         Ok(Ranking {
             kpi: Kpi(def),
             period: period.into(),
-            aggregate: vis.aggregate(&values.aggregate(&scope)),
+            aggregate: vis.aggregate(&p.aggregate(&scope)),
             nation: vis.aggregate(&nation),
             entries,
-            missing_dealers: values
+            missing_dealers: p
                 .missing(&scope)
                 .into_iter()
+                .map(|i| &p.members[i])
                 .filter(|m| vis.identity(m))
                 .map(|m| m.code.clone())
                 .collect(),
@@ -652,18 +657,6 @@ impl KpiQuery {
         let app: &App = super::app(ctx);
         let period = period.period()?;
         let dealer = app.require_dealer(&dealer_code).await.gql()?;
-        let members = app.members(period.range).await.gql()?;
-        let me = members
-            .iter()
-            .find(|m| m.code == dealer_code)
-            .cloned()
-            .unwrap_or(Member {
-                code: dealer.code.clone(),
-                name: dealer.name.clone(),
-                region_code: None,
-                brand: dealer.brand.clone(),
-                size_tier: dealer.size_tier,
-            });
         let (prev, year_ago) = (period.previous(), period.year_before());
         let facts = app
             .store
@@ -674,27 +667,28 @@ impl KpiQuery {
             )
             .await
             .gql()?;
-        let region_scope = me.region_code.clone().map(Scope::Region);
-        let peer_scope = Scope::Peer {
-            brand: me.brand.clone(),
-            size_tier: me.size_tier,
-        };
         let mut kpis = Vec::with_capacity(KPIS.len());
+        let mut region_code = None;
         for def in KPIS {
-            let values: PeriodValues = app.period_values(def, period, &members).await.gql()?;
+            let p = app.kpi_period(def, period).await.gql()?;
+            let idx = p.index_of(&dealer_code);
+            let me = idx.map(|i| &p.members[i]);
+            region_code = me.and_then(|m| m.region_code.clone());
+            let region_scope = region_code.clone().map(Scope::Region);
             let own: Vec<&FactRow> = facts.iter().filter(|f| f.kpi == def.id).collect();
             let value = dealer_value(def, &own, period.range);
-            let in_scope = |s: &Scope| {
-                values
-                    .ranked(s)
-                    .into_iter()
-                    .find(|r| r.member.code == dealer_code)
-                    .map(|r| r.standing)
-            };
-            let nation_standing = in_scope(&Scope::Nation);
-            let region_standing = region_scope.as_ref().and_then(in_scope);
-            let region_agg = region_scope.as_ref().map(|s| values.aggregate(s));
-            let nation_agg = values.aggregate(&Scope::Nation);
+            let nation_standing = idx.and_then(|i| p.standing(i, &Scope::Nation));
+            let region_standing = idx
+                .zip(region_scope.as_ref())
+                .and_then(|(i, s)| p.standing(i, s));
+            let region_agg = region_scope.as_ref().map(|s| p.aggregate(s));
+            let nation_agg = p.aggregate(&Scope::Nation);
+            let peer_agg = me.map(|m| {
+                p.aggregate(&Scope::Peer {
+                    brand: m.brand.clone(),
+                    size_tier: m.size_tier,
+                })
+            });
             let previous = dealer_value(def, &own, prev.range).ok();
             let year_before = dealer_value(def, &own, year_ago.range).ok();
             let v = value.ok();
@@ -713,7 +707,10 @@ impl KpiQuery {
                     .map(|a| vis.aggregate(a))
                     .unwrap_or_default(),
                 nation: vis.aggregate(&nation_agg),
-                peer_group: vis.aggregate(&values.aggregate(&peer_scope)),
+                peer_group: peer_agg
+                    .as_ref()
+                    .map(|a| vis.aggregate(a))
+                    .unwrap_or_default(),
                 guideline_status: v.and_then(|x| def.guideline.map(|g| g.status(x).into())),
                 previous_value: previous,
                 change_vs_previous: v.zip(previous).map(|(a, b)| a - b),
@@ -724,7 +721,7 @@ impl KpiQuery {
         Ok(Scorecard {
             dealer_code: dealer.code,
             dealer_name: dealer.name,
-            region_code: me.region_code,
+            region_code,
             period: period.into(),
             kpis,
         })
@@ -782,8 +779,7 @@ impl KpiQuery {
         let app: &App = super::app(ctx);
         let def = app.kpi(&kpi).gql()?;
         let period = period.period()?;
-        let members = app.members(period.range).await.gql()?;
-        let values = app.period_values(def, period, &members).await.gql()?;
+        let values = app.kpi_period(def, period).await.gql()?;
         let regions = app.store.regions().await.gql()?;
         Ok(Benchmarks {
             kpi: Kpi(def),

@@ -182,26 +182,6 @@ pub struct FactRow {
     pub updated_at: i64,
 }
 
-/// A dealer's numerator and denominator summed over the months of a period that have a value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DealerSum {
-    pub dealer_code: String,
-    pub num: i64,
-    pub den: i64,
-    /// Months that contributed.
-    pub months: i64,
-}
-
-/// Sums of one region in one month (for series).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegionMonthSum {
-    pub month: Month,
-    pub region_code: String,
-    pub num: i64,
-    pub den: i64,
-    pub dealers: i64,
-}
-
 /// A page of facts: KPIs in id order, then months, then dealers.
 #[derive(Debug, Clone)]
 pub struct FactQuery {
@@ -219,6 +199,29 @@ pub struct FactQuery {
     pub after: Option<(i16, Month, String)>,
     pub limit: usize,
 }
+
+/// What a change-log entry says changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// KPI facts: of one dealer for a month range, or all of them.
+    Facts,
+    /// Regions, dealers or region histories.
+    Network,
+}
+
+/// One entry of the change log that keeps in-process caches in step across replicas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub seq: i64,
+    pub kind: ChangeKind,
+    /// `None`: every dealer.
+    pub dealer_code: Option<String>,
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+}
+
+/// One valued fact of a month: `(kpi, dealer, numerator, denominator)`.
+pub type MonthFact = (i16, String, i64, i64);
 
 /// The storage of MSI Hub. Implementations must make every method atomic.
 #[async_trait]
@@ -315,20 +318,23 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<u64>;
     /// Inserts or replaces facts (bulk loading).
     async fn load_facts(&self, rows: &[FactRow]) -> StoreResult<()>;
-    /// Per dealer, the sums of a KPI's numerator and denominator over `from..=to` (valued months only).
-    async fn dealer_sums(&self, kpi: i16, from: Month, to: Month) -> StoreResult<Vec<DealerSum>>;
-    /// Per month and region, the sums of a KPI over the dealers with a value.
-    async fn region_month_sums(
-        &self,
-        kpi: i16,
-        from: Month,
-        to: Month,
-    ) -> StoreResult<Vec<RegionMonthSum>>;
     /// A dealer's facts for `from..=to`, every KPI.
     async fn dealer_facts(&self, dealer: &str, from: Month, to: Month)
         -> StoreResult<Vec<FactRow>>;
     /// A page of facts for BI pulls.
     async fn fact_page(&self, q: &FactQuery) -> StoreResult<Vec<FactRow>>;
+
+    // --- the change log ---
+
+    /// Changes after `after`, and those of `also` (sequence numbers seen missing before:
+    /// a transaction may commit after a later one), in sequence order.
+    async fn changes_since(&self, after: i64, also: &[i64]) -> StoreResult<Vec<Change>>;
+    /// The last sequence number of the change log (0 when empty).
+    async fn last_change(&self) -> StoreResult<i64>;
+    /// Every valued fact of a month (for the in-memory cache).
+    async fn month_facts(&self, month: Month) -> StoreResult<Vec<MonthFact>>;
+    /// Every dealer's region history.
+    async fn all_region_histories(&self) -> StoreResult<Vec<(String, Vec<RegionAssignment>)>>;
 
     // --- bulk loading ---
 

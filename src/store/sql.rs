@@ -255,8 +255,26 @@ macro_rules! sql_store {
                     q.push(")");
                 }
                 q.build().execute(&mut *conn).await?;
-                Self::insert_facts(conn, &facts).await?;
+                Self::insert_facts(&mut *conn, &facts).await?;
+                Self::log_change(conn, ChangeKind::Facts, dealer, Some(from), Some(to)).await?;
                 Ok(facts.len() as u64)
+            }
+
+            /// Records a change in the caller's transaction.
+            async fn log_change(conn: &mut <$Db as sqlx::Database>::Connection, kind: ChangeKind, dealer: Option<&str>, from: Option<Month>, to: Option<Month>) -> StoreResult<()> {
+                let kind = match kind {
+                    ChangeKind::Facts => "FACTS",
+                    ChangeKind::Network => "NETWORK",
+                };
+                sqlx::query("INSERT INTO change_log (kind, dealer_code, from_month, to_month, changed_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(kind)
+                    .bind(dealer)
+                    .bind(from.map(Month::index))
+                    .bind(to.map(Month::index))
+                    .bind(chrono::Utc::now().timestamp_millis())
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
             }
 
             async fn params_in(conn: &mut <$Db as sqlx::Database>::Connection) -> StoreResult<Vec<kpi::ParamValue>> {
@@ -347,20 +365,26 @@ macro_rules! sql_store {
             }
 
             async fn create_region(&self, region: &Region) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
                 sqlx::query("INSERT INTO regions (code, name) VALUES ($1, $2)")
                     .bind(&region.code)
                     .bind(&region.name)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(|e| unique_as_conflict(e, || format!("region {} already exists", region.code)))?;
+                Self::log_change(&mut tx, ChangeKind::Network, None, None, None).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
             async fn update_region(&self, region: &Region) -> StoreResult<()> {
-                let done = sqlx::query("UPDATE regions SET name = $2 WHERE code = $1").bind(&region.code).bind(&region.name).execute(&self.pool).await?;
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query("UPDATE regions SET name = $2 WHERE code = $1").bind(&region.code).bind(&region.name).execute(&mut *tx).await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound(format!("region {}", region.code)));
                 }
+                Self::log_change(&mut tx, ChangeKind::Network, None, None, None).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -386,11 +410,13 @@ macro_rules! sql_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| unique_as_conflict(e, || format!("region {}", new.region_code)))?;
+                Self::log_change(&mut tx, ChangeKind::Network, Some(&d.code), None, None).await?;
                 tx.commit().await?;
                 Ok(())
             }
 
             async fn update_dealer(&self, d: &Dealer) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query("UPDATE dealers SET name = $2, brand = $3, province = $4, city = $5, size_tier = $6, opened_month = $7, closed_month = $8 WHERE code = $1")
                     .bind(&d.code)
                     .bind(&d.name)
@@ -400,11 +426,13 @@ macro_rules! sql_store {
                     .bind(d.size_tier.as_str())
                     .bind(d.opened.index())
                     .bind(d.closed.map(Month::index))
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound(format!("dealer {}", d.code)));
                 }
+                Self::log_change(&mut tx, ChangeKind::Network, Some(&d.code), None, None).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -421,7 +449,8 @@ macro_rules! sql_store {
                 .await
                 .map_err(|e| unique_as_conflict(e, || format!("dealer {code} or region {region_code}")))?;
                 // Facts carry the region of their month (and regional parameters may differ).
-                Self::recompute_in(&mut tx, Some(code), from, Month::from_index(i32::MAX / 2).unwrap_or(from.plus(1200)), None, now).await?;
+                Self::recompute_in(&mut tx, Some(code), from, from.plus(1200), None, now).await?;
+                Self::log_change(&mut tx, ChangeKind::Network, Some(code), None, None).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -462,46 +491,9 @@ macro_rules! sql_store {
             async fn load_facts(&self, rows: &[FactRow]) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
                 Self::insert_facts(&mut tx, rows).await?;
+                Self::log_change(&mut tx, ChangeKind::Facts, None, None, None).await?;
                 tx.commit().await?;
                 Ok(())
-            }
-
-            async fn dealer_sums(&self, kpi: i16, from: Month, to: Month) -> StoreResult<Vec<DealerSum>> {
-                let rows = sqlx::query(
-                    "SELECT dealer_code, CAST(SUM(numerator) AS BIGINT) AS num, CAST(SUM(denominator) AS BIGINT) AS den, COUNT(*) AS months \
-                     FROM kpi_facts WHERE kpi = $1 AND month >= $2 AND month <= $3 AND denominator IS NOT NULL GROUP BY dealer_code",
-                )
-                .bind(kpi)
-                .bind(from.index())
-                .bind(to.index())
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|r| Ok(DealerSum { dealer_code: r.try_get("dealer_code")?, num: r.try_get("num")?, den: r.try_get("den")?, months: r.try_get("months")? }))
-                    .collect()
-            }
-
-            async fn region_month_sums(&self, kpi: i16, from: Month, to: Month) -> StoreResult<Vec<RegionMonthSum>> {
-                let rows = sqlx::query(
-                    "SELECT month, region_code, CAST(SUM(numerator) AS BIGINT) AS num, CAST(SUM(denominator) AS BIGINT) AS den, COUNT(*) AS dealers \
-                     FROM kpi_facts WHERE kpi = $1 AND month >= $2 AND month <= $3 AND denominator IS NOT NULL GROUP BY month, region_code ORDER BY month, region_code",
-                )
-                .bind(kpi)
-                .bind(from.index())
-                .bind(to.index())
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(RegionMonthSum {
-                            month: month_of(r.try_get("month")?)?,
-                            region_code: r.try_get("region_code")?,
-                            num: r.try_get("num")?,
-                            den: r.try_get("den")?,
-                            dealers: r.try_get("dealers")?,
-                        })
-                    })
-                    .collect()
             }
 
             async fn dealer_facts(&self, dealer: &str, from: Month, to: Month) -> StoreResult<Vec<FactRow>> {
@@ -771,6 +763,63 @@ macro_rules! sql_store {
                     .collect()
             }
 
+            async fn changes_since(&self, after: i64, also: &[i64]) -> StoreResult<Vec<Change>> {
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT seq, kind, dealer_code, from_month, to_month FROM change_log WHERE seq > ");
+                q.push_bind(after);
+                if !also.is_empty() {
+                    q.push(" OR seq IN (");
+                    let mut sep = q.separated(", ");
+                    for s in also {
+                        sep.push_bind(*s);
+                    }
+                    q.push(")");
+                }
+                q.push(" ORDER BY seq");
+                let rows = q.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        let kind: String = r.try_get("kind")?;
+                        Ok(Change {
+                            seq: r.try_get("seq")?,
+                            kind: if kind == "NETWORK" { ChangeKind::Network } else { ChangeKind::Facts },
+                            dealer_code: r.try_get("dealer_code")?,
+                            from: r.try_get::<Option<i32>, _>("from_month")?.map(month_of).transpose()?,
+                            to: r.try_get::<Option<i32>, _>("to_month")?.map(month_of).transpose()?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn last_change(&self) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM change_log").fetch_one(&self.pool).await?.unwrap_or(0))
+            }
+
+            async fn month_facts(&self, month: Month) -> StoreResult<Vec<MonthFact>> {
+                // The KPI list lets both databases walk the (kpi, month, dealer) key, one range per KPI.
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, dealer_code, numerator, denominator FROM kpi_facts WHERE kpi IN (");
+                let mut sep = q.separated(", ");
+                for k in kpi::KPIS {
+                    sep.push_bind(k.id);
+                }
+                q.push(") AND month = ").push_bind(month.index()).push(" AND denominator IS NOT NULL");
+                let rows = q.build().fetch_all(&self.pool).await?;
+                rows.iter().map(|r| Ok((r.try_get("kpi")?, r.try_get("dealer_code")?, r.try_get("numerator")?, r.try_get("denominator")?))).collect()
+            }
+
+            async fn all_region_histories(&self) -> StoreResult<Vec<(String, Vec<RegionAssignment>)>> {
+                let rows = sqlx::query("SELECT dealer_code, from_month, region_code FROM dealer_regions ORDER BY dealer_code, from_month").fetch_all(&self.pool).await?;
+                let mut out: Vec<(String, Vec<RegionAssignment>)> = Vec::new();
+                for r in &rows {
+                    let code: String = r.try_get("dealer_code")?;
+                    let a = RegionAssignment { from: month_of(r.try_get("from_month")?)?, region_code: r.try_get("region_code")? };
+                    match out.last_mut() {
+                        Some((c, list)) if *c == code => list.push(a),
+                        _ => out.push((code, vec![a])),
+                    }
+                }
+                Ok(out)
+            }
+
             async fn load_network(&self, regions: &[Region], dealers: &[NewDealer], moves: &[(String, String, Month)]) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
                 for chunk in regions.chunks(BULK_ROWS) {
@@ -803,6 +852,7 @@ macro_rules! sql_store {
                     q.push(" ON CONFLICT (dealer_code, from_month) DO NOTHING");
                     q.build().execute(&mut *tx).await?;
                 }
+                Self::log_change(&mut tx, ChangeKind::Network, None, None, None).await?;
                 for chunk in moves.chunks(BULK_ROWS) {
                     let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO dealer_regions (dealer_code, from_month, region_code) ");
                     q.push_values(chunk, |mut b, (code, region, from)| {

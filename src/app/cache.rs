@@ -1,0 +1,574 @@
+//! The in-memory KPI cache: every dealer's numerator and denominator per KPI and month, in
+//! flat arrays, so that a ranking, a scorecard or a benchmark sums and sorts in memory
+//! instead of scanning the database.
+//!
+//! It stays correct with several replicas on one database: every write appends to the
+//! database's change log in its own transaction, and each query first reads the log past
+//! the last entry it applied (one indexed query), reloading only what changed. A sequence
+//! number seen missing (a transaction that committed after a later one) is asked for again
+//! for a while, so no change is skipped.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use super::kpi::Member;
+use crate::domain::kpi::Direction;
+use crate::domain::kpi::{KpiDef, KPIS};
+use crate::domain::network::region_at;
+use crate::domain::stats::{aggregate, Aggregate, Pair, Standing};
+use crate::domain::{Dealer, Month, MonthRange, Period, RegionAssignment};
+use crate::store::{ChangeKind, DealerFilter, Store, StoreResult};
+
+/// How long a missing change-log sequence number is asked for again.
+const GAP_PATIENCE: Duration = Duration::from_secs(60);
+/// Most KPI-period results kept.
+const MEMO_LIMIT: usize = 256;
+
+/// Every dealer with its region history; the index of a dealer is its slot in the slabs.
+pub struct Directory {
+    pub dealers: Vec<Dealer>,
+    pub histories: Vec<Vec<RegionAssignment>>,
+    pub index: HashMap<String, usize>,
+}
+
+/// One month: `pairs[kpi position × dealers + dealer index]`, denominator 0 when no value.
+#[derive(Clone)]
+struct Slab {
+    pairs: Vec<(i64, i64)>,
+    version: u64,
+}
+
+#[derive(Default)]
+struct State {
+    last_seq: i64,
+    gaps: Vec<(i64, Instant)>,
+    directory: Option<Arc<Directory>>,
+    slabs: HashMap<Month, Arc<Slab>>,
+    next_version: u64,
+    members: HashMap<(Month, Month), Arc<Vec<Member>>>,
+    memo: HashMap<(i16, Month, Month), Arc<KpiPeriod>>,
+}
+
+impl State {
+    fn drop_facts(&mut self) {
+        self.slabs.clear();
+        self.memo.clear();
+    }
+
+    fn drop_all(&mut self) {
+        self.drop_facts();
+        self.directory = None;
+        self.members.clear();
+    }
+
+    fn versions(&self, range: MonthRange) -> Vec<u64> {
+        range
+            .months()
+            .map(|m| self.slabs.get(&m).map_or(0, |s| s.version))
+            .collect()
+    }
+}
+
+/// The KPI cache of one process.
+#[derive(Default)]
+pub struct KpiCache {
+    state: RwLock<State>,
+    /// One sync or load at a time.
+    loading: tokio::sync::Mutex<()>,
+}
+
+fn kpi_position(id: i16) -> Option<usize> {
+    KPIS.iter().position(|k| k.id == id)
+}
+
+impl KpiCache {
+    /// Applies the change log since the last sync.
+    async fn sync(&self, store: &dyn Store) -> StoreResult<()> {
+        let (after, gaps): (i64, Vec<i64>) = {
+            let s = self.state.read().expect("cache lock");
+            (s.last_seq, s.gaps.iter().map(|g| g.0).collect())
+        };
+        let changes = store.changes_since(after, &gaps).await?;
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut dealers: Vec<(String, Month, Month)> = Vec::new();
+        {
+            let mut s = self.state.write().expect("cache lock");
+            let max = changes
+                .iter()
+                .map(|c| c.seq)
+                .max()
+                .unwrap_or(after)
+                .max(after);
+            let seen: std::collections::HashSet<i64> = changes.iter().map(|c| c.seq).collect();
+            let now = Instant::now();
+            s.gaps
+                .retain(|(g, at)| !seen.contains(g) && now.duration_since(*at) < GAP_PATIENCE);
+            s.gaps.extend(
+                (after + 1..max)
+                    .filter(|q| !seen.contains(q))
+                    .map(|q| (q, now)),
+            );
+            s.last_seq = max;
+            for c in &changes {
+                match (c.kind, &c.dealer_code) {
+                    (ChangeKind::Network, _) => s.drop_all(),
+                    (ChangeKind::Facts, None) => s.drop_facts(),
+                    (ChangeKind::Facts, Some(d)) => {
+                        if let (Some(from), Some(to)) = (c.from, c.to) {
+                            dealers.push((d.clone(), from, to));
+                        }
+                    }
+                }
+            }
+        }
+        for (dealer, from, to) in dealers {
+            let loaded: Vec<Month> = {
+                let s = self.state.read().expect("cache lock");
+                let mut m: Vec<Month> = s
+                    .slabs
+                    .keys()
+                    .copied()
+                    .filter(|m| *m >= from && *m <= to)
+                    .collect();
+                m.sort();
+                m
+            };
+            let (Some(first), Some(last)) = (loaded.first(), loaded.last()) else {
+                continue;
+            };
+            let facts = store.dealer_facts(&dealer, *first, *last).await?;
+            let mut s = self.state.write().expect("cache lock");
+            let Some(idx) = s
+                .directory
+                .as_ref()
+                .and_then(|d| d.index.get(&dealer).copied())
+            else {
+                s.drop_all();
+                continue;
+            };
+            let n = s.directory.as_ref().map_or(0, |d| d.dealers.len());
+            for month in loaded {
+                s.next_version += 1;
+                let version = s.next_version;
+                let Some(slab) = s.slabs.get_mut(&month) else {
+                    continue;
+                };
+                // Copy-on-write: a reader still holding the old slab keeps a consistent copy.
+                let slab = Arc::make_mut(slab);
+                for k in 0..KPIS.len() {
+                    slab.pairs[k * n + idx] = (0, 0);
+                }
+                for f in facts.iter().filter(|f| f.month == month) {
+                    if let (Ok((num, den)), Some(k)) = (f.value, kpi_position(f.kpi)) {
+                        slab.pairs[k * n + idx] = (num, den);
+                    }
+                }
+                slab.version = version;
+            }
+            s.memo.retain(|(_, a, b), _| !(from <= *b && *a <= to));
+        }
+        Ok(())
+    }
+
+    /// Brings the cache up to date and loads what `range` needs.
+    async fn prepare(&self, store: &dyn Store, range: MonthRange) -> StoreResult<Arc<Directory>> {
+        let _one = self.loading.lock().await;
+        self.sync(store).await?;
+        let existing = self.state.read().expect("cache lock").directory.clone();
+        let directory = match existing {
+            Some(d) => d,
+            None => {
+                // Read the log position first: anything written after it is applied next time.
+                let seq = store.last_change().await?;
+                let filter = DealerFilter::default();
+                let dealers: Vec<Dealer> = store
+                    .list_dealers(&filter, None, i64::MAX)
+                    .await?
+                    .into_iter()
+                    .map(|r| r.dealer)
+                    .collect();
+                let mut histories: HashMap<String, Vec<RegionAssignment>> =
+                    store.all_region_histories().await?.into_iter().collect();
+                let index = dealers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| (d.code.clone(), i))
+                    .collect();
+                let histories = dealers
+                    .iter()
+                    .map(|d| histories.remove(&d.code).unwrap_or_default())
+                    .collect();
+                let d = Arc::new(Directory {
+                    dealers,
+                    histories,
+                    index,
+                });
+                let mut s = self.state.write().expect("cache lock");
+                s.drop_all();
+                s.directory = Some(d.clone());
+                s.last_seq = s.last_seq.max(seq);
+                d
+            }
+        };
+        let n = directory.dealers.len();
+        for month in range.months() {
+            if self
+                .state
+                .read()
+                .expect("cache lock")
+                .slabs
+                .contains_key(&month)
+            {
+                continue;
+            }
+            let facts = store.month_facts(month).await?;
+            let mut pairs = vec![(0i64, 0i64); KPIS.len() * n];
+            for (kpi, dealer, num, den) in facts {
+                if let (Some(k), Some(&i)) = (kpi_position(kpi), directory.index.get(&dealer)) {
+                    pairs[k * n + i] = (num, den);
+                }
+            }
+            let mut s = self.state.write().expect("cache lock");
+            s.next_version += 1;
+            let version = s.next_version;
+            s.slabs.insert(month, Arc::new(Slab { pairs, version }));
+        }
+        Ok(directory)
+    }
+
+    /// A KPI over a period for the whole network, from memory (computed once per version).
+    pub async fn period(
+        &self,
+        store: &dyn Store,
+        kpi: &'static KpiDef,
+        period: Period,
+    ) -> StoreResult<Arc<KpiPeriod>> {
+        let range = period.range;
+        let directory = self.prepare(store, range).await?;
+        let key = (kpi.id, range.from, range.to);
+        let (slabs, versions, members) = {
+            let s = self.state.read().expect("cache lock");
+            let versions = s.versions(range);
+            if let Some(hit) = s.memo.get(&key).filter(|p| p.versions == versions) {
+                return Ok(hit.clone());
+            }
+            let slabs: Vec<Arc<Slab>> = range
+                .months()
+                .filter_map(|m| s.slabs.get(&m).cloned())
+                .collect();
+            (
+                slabs,
+                versions,
+                s.members.get(&(range.from, range.to)).cloned(),
+            )
+        };
+        let members = match members {
+            Some(m) => m,
+            None => {
+                let m = Arc::new(members_of(&directory, range));
+                self.state
+                    .write()
+                    .expect("cache lock")
+                    .members
+                    .insert((range.from, range.to), m.clone());
+                m
+            }
+        };
+        let n = directory.dealers.len();
+        let k = kpi_position(kpi.id).expect("catalog KPI");
+        let mut pairs: Vec<Option<Pair>> = vec![None; n];
+        for slab in &slabs {
+            for (i, p) in pairs.iter_mut().enumerate() {
+                let (num, den) = slab.pairs[k * n + i];
+                if den != 0 {
+                    let acc = p.get_or_insert(Pair { num: 0, den: 0 });
+                    acc.num = acc.num.saturating_add(num);
+                    acc.den = acc.den.saturating_add(den);
+                }
+            }
+        }
+        for (i, m) in members.iter().enumerate() {
+            if !m.active {
+                pairs[i] = None;
+            }
+        }
+        let result = Arc::new(KpiPeriod::new(kpi, period, members, pairs, versions));
+        let mut s = self.state.write().expect("cache lock");
+        if s.memo.len() >= MEMO_LIMIT {
+            s.memo.clear();
+        }
+        s.memo.insert(key, result.clone());
+        Ok(result)
+    }
+
+    /// Per month of `range`: `(month, region → (Σnum, Σden, dealers), nation)` for one KPI.
+    pub async fn monthly_groups(
+        &self,
+        store: &dyn Store,
+        kpi: &'static KpiDef,
+        range: MonthRange,
+    ) -> StoreResult<Vec<MonthGroups>> {
+        let mut out = Vec::with_capacity(range.len());
+        for month in range.months() {
+            let p = self.period(store, kpi, Period::month(month)).await?;
+            out.push(MonthGroups {
+                month,
+                regions: p.region_sums.clone(),
+                nation: p.nation_sum,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Sums of one month for series.
+pub struct MonthGroups {
+    pub month: Month,
+    pub regions: HashMap<String, (i64, i64, i64)>,
+    pub nation: (i64, i64, i64),
+}
+
+/// The dealers as seen for a range: region in its last month, active at some point of it.
+fn members_of(directory: &Directory, range: MonthRange) -> Vec<Member> {
+    directory
+        .dealers
+        .iter()
+        .zip(&directory.histories)
+        .map(|(d, h)| Member {
+            code: d.code.clone(),
+            name: d.name.clone(),
+            region_code: region_at(h, range.to).map(str::to_string),
+            brand: d.brand.clone(),
+            size_tier: d.size_tier,
+            active: d.opened <= range.to && d.closed.is_none_or(|c| c >= range.from),
+        })
+        .collect()
+}
+
+/// One KPI over one period for every dealer, with the nation's and regions' statistics.
+pub struct KpiPeriod {
+    pub kpi: &'static KpiDef,
+    pub period: Period,
+    pub members: Arc<Vec<Member>>,
+    /// By member index: the summed pair when the dealer has a value.
+    pub pairs: Vec<Option<Pair>>,
+    pub values: Vec<Option<f64>>,
+    versions: Vec<u64>,
+    nation: Aggregate,
+    /// Nation values, best first.
+    nation_sorted: Vec<f64>,
+    regions: HashMap<String, (Aggregate, Vec<f64>)>,
+    region_sums: HashMap<String, (i64, i64, i64)>,
+    nation_sum: (i64, i64, i64),
+}
+
+/// A scope's dealers with a value, best first.
+pub struct Ranked {
+    pub index: usize,
+    pub pair: Pair,
+    pub value: f64,
+    pub standing: Standing,
+}
+
+impl KpiPeriod {
+    fn new(
+        kpi: &'static KpiDef,
+        period: Period,
+        members: Arc<Vec<Member>>,
+        pairs: Vec<Option<Pair>>,
+        versions: Vec<u64>,
+    ) -> KpiPeriod {
+        let values: Vec<Option<f64>> = pairs
+            .iter()
+            .map(|p| p.and_then(|p| kpi.value(p.num, p.den)))
+            .collect();
+        let mut groups: HashMap<String, (Vec<Pair>, usize)> = HashMap::new();
+        let mut all: (Vec<Pair>, usize) = (Vec::new(), 0);
+        let mut region_sums: HashMap<String, (i64, i64, i64)> = HashMap::new();
+        let mut nation_sum = (0i64, 0i64, 0i64);
+        for (i, m) in members.iter().enumerate().filter(|(_, m)| m.active) {
+            let g = m
+                .region_code
+                .as_ref()
+                .map(|r| groups.entry(r.clone()).or_default());
+            match (pairs[i], values[i]) {
+                (Some(p), Some(_)) => {
+                    all.0.push(p);
+                    nation_sum = (nation_sum.0 + p.num, nation_sum.1 + p.den, nation_sum.2 + 1);
+                    if let Some(g) = g {
+                        g.0.push(p);
+                    }
+                    if let Some(r) = &m.region_code {
+                        let e = region_sums.entry(r.clone()).or_default();
+                        *e = (e.0 + p.num, e.1 + p.den, e.2 + 1);
+                    }
+                }
+                _ => {
+                    all.1 += 1;
+                    if let Some(g) = g {
+                        g.1 += 1;
+                    }
+                }
+            }
+        }
+        let sorted = |pairs: &[Pair]| {
+            let mut v: Vec<f64> = pairs
+                .iter()
+                .filter_map(|p| kpi.value(p.num, p.den))
+                .collect();
+            match kpi.direction {
+                Direction::HigherIsBetter => v.sort_by(|a, b| b.total_cmp(a)),
+                Direction::LowerIsBetter => v.sort_by(f64::total_cmp),
+            }
+            v
+        };
+        let regions = groups
+            .into_iter()
+            .map(|(r, (pairs, missing))| (r, (aggregate(kpi, &pairs, missing), sorted(&pairs))))
+            .collect();
+        KpiPeriod {
+            kpi,
+            period,
+            nation: aggregate(kpi, &all.0, all.1),
+            nation_sorted: sorted(&all.0),
+            members,
+            pairs,
+            values,
+            versions,
+            regions,
+            region_sums,
+            nation_sum,
+        }
+    }
+
+    fn in_scope(&self, i: usize, scope: &super::Scope) -> bool {
+        let m = &self.members[i];
+        m.active
+            && match scope {
+                super::Scope::Nation => true,
+                super::Scope::Region(r) => m.region_code.as_ref() == Some(r),
+                super::Scope::Peer { brand, size_tier } => {
+                    &m.brand == brand && m.size_tier == *size_tier
+                }
+            }
+    }
+
+    /// The scope's aggregate.
+    pub fn aggregate(&self, scope: &super::Scope) -> Aggregate {
+        match scope {
+            super::Scope::Nation => self.nation.clone(),
+            super::Scope::Region(r) => self
+                .regions
+                .get(r)
+                .map_or_else(|| aggregate(self.kpi, &[], 0), |g| g.0.clone()),
+            peer => {
+                let idx: Vec<usize> = (0..self.members.len())
+                    .filter(|&i| self.in_scope(i, peer))
+                    .collect();
+                let pairs: Vec<Pair> = idx
+                    .iter()
+                    .filter(|&&i| self.values[i].is_some())
+                    .filter_map(|&i| self.pairs[i])
+                    .collect();
+                aggregate(self.kpi, &pairs, idx.len() - pairs.len())
+            }
+        }
+    }
+
+    /// The standing of dealer `i` in the nation or its region (binary search, no sort).
+    pub fn standing(&self, i: usize, scope: &super::Scope) -> Option<Standing> {
+        let v = self.values[i]?;
+        if !self.in_scope(i, scope) {
+            return None;
+        }
+        let sorted = match scope {
+            super::Scope::Nation => &self.nation_sorted,
+            super::Scope::Region(r) => &self.regions.get(r)?.1,
+            _ => {
+                return self
+                    .ranked(scope)
+                    .into_iter()
+                    .find(|r| r.index == i)
+                    .map(|r| r.standing)
+            }
+        };
+        let better = match self.kpi.direction {
+            Direction::HigherIsBetter => sorted.partition_point(|x| *x > v),
+            Direction::LowerIsBetter => sorted.partition_point(|x| *x < v),
+        };
+        let not_worse = match self.kpi.direction {
+            Direction::HigherIsBetter => sorted.partition_point(|x| *x >= v),
+            Direction::LowerIsBetter => sorted.partition_point(|x| *x <= v),
+        };
+        let n = sorted.len();
+        let percentile = if n > 1 {
+            100.0 * (n - not_worse) as f64 / (n - 1) as f64
+        } else {
+            100.0
+        };
+        Some(Standing {
+            rank: better + 1,
+            percentile,
+        })
+    }
+
+    /// The scope's dealers with a value, best first (ties share a rank, then by code).
+    pub fn ranked(&self, scope: &super::Scope) -> Vec<Ranked> {
+        let value = |i: usize| self.values[i].unwrap_or_default();
+        let key = |v: f64| match self.kpi.direction {
+            Direction::HigherIsBetter => -v,
+            Direction::LowerIsBetter => v,
+        };
+        let mut idx: Vec<usize> = (0..self.members.len())
+            .filter(|&i| self.values[i].is_some() && self.in_scope(i, scope))
+            .collect();
+        idx.sort_by(|&a, &b| {
+            key(value(a))
+                .total_cmp(&key(value(b)))
+                .then_with(|| self.members[a].code.cmp(&self.members[b].code))
+        });
+        let n = idx.len();
+        let mut out = Vec::with_capacity(n);
+        let mut start = 0;
+        while start < n {
+            let mut end = start;
+            while end + 1 < n && value(idx[end + 1]) == value(idx[start]) {
+                end += 1;
+            }
+            let worse = n - (end + 1);
+            let percentile = if n > 1 {
+                100.0 * worse as f64 / (n - 1) as f64
+            } else {
+                100.0
+            };
+            for &i in &idx[start..=end] {
+                out.push(Ranked {
+                    index: i,
+                    pair: self.pairs[i].unwrap_or(Pair { num: 0, den: 0 }),
+                    value: value(i),
+                    standing: Standing {
+                        rank: start + 1,
+                        percentile,
+                    },
+                });
+            }
+            start = end + 1;
+        }
+        out
+    }
+
+    /// The scope's active dealers without a value.
+    pub fn missing(&self, scope: &super::Scope) -> Vec<usize> {
+        (0..self.members.len())
+            .filter(|&i| self.values[i].is_none() && self.in_scope(i, scope))
+            .collect()
+    }
+
+    /// Index of a dealer.
+    pub fn index_of(&self, code: &str) -> Option<usize> {
+        self.members.iter().position(|m| m.code == code)
+    }
+}
