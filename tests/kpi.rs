@@ -596,3 +596,55 @@ async fn the_catalog_is_served_whole() {
         "LOWER_IS_BETTER"
     );
 }
+
+#[tokio::test]
+async fn a_replica_sees_another_replicas_writes_at_once() {
+    let a = TestApp::spawn().await;
+    a.seed_network().await;
+    comebacks_may(&a).await;
+    let b = a.replica().await;
+    let q = json!({ "k": "comeback_rate", "p": { "month": "2024-05" } });
+    // B caches May
+    let before = b.ok(&b.admin(), RANKING, q.clone()).await["ranking"].clone();
+    assert!(close(&entries(&before)[0]["value"], 2.0));
+    // A amends D1: 10 of 50 came back
+    let r = amend(
+        &a,
+        &a.admin(),
+        "D1",
+        "2024-05",
+        report_input(&[("ro_comebacks", json!(10)), ("ro_delivered", json!(50))]),
+        1,
+        "fix",
+    )
+    .await;
+    assert_eq!(
+        r["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
+        "{r}"
+    );
+    // B's very next ranking reflects it: D1 now last at 20 %
+    let after = b.ok(&b.admin(), RANKING, q.clone()).await["ranking"].clone();
+    let e = entries(&after);
+    assert_eq!(e[2]["dealerCode"], "D1");
+    assert!(close(&e[2]["value"], 20.0));
+    // (10 + 1 + 2) / (50 + 20 + 40)
+    assert!(close(&after["aggregate"]["pooled"], 1300.0 / 110.0));
+    // and a network change on A (a new dealer) reaches B's cache too
+    let input = json!({ "code": "D5", "name": "D5", "brand": "Aurora", "province": "江苏", "city": "南京", "sizeTier": "SMALL", "openedMonth": "2024-01", "regionCode": "EAST" });
+    a.ok(
+        &a.admin(),
+        "mutation($i: CreateDealerInput!) { createDealer(input: $i) { code } }",
+        json!({ "i": input }),
+    )
+    .await;
+    submit(
+        &a,
+        &a.admin(),
+        "D5",
+        "2024-05",
+        report_input(&[("ro_comebacks", json!(0)), ("ro_delivered", json!(10))]),
+    )
+    .await;
+    let e = entries(&b.ok(&b.admin(), RANKING, q).await["ranking"]);
+    assert_eq!((e[0]["dealerCode"].as_str(), e.len()), (Some("D5"), 4));
+}

@@ -27,7 +27,30 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub app: Arc<App>,
     issuer: JwtIssuer,
-    _db: DbGuard,
+    db: Db,
+    settings: Settings,
+    _guard: Option<DbGuard>,
+}
+
+/// Where a test's database is, to open it again (another replica).
+#[derive(Clone)]
+enum Db {
+    Sqlite(String),
+    Postgres { url: String, schema: String },
+}
+
+impl Db {
+    async fn open(&self) -> Arc<dyn Store> {
+        match self {
+            Db::Sqlite(url) => Arc::new(SqliteStore::connect(url).await.unwrap()),
+            Db::Postgres { url, schema } => {
+                let options = sqlx::postgres::PgConnectOptions::from_str(url)
+                    .unwrap()
+                    .options([("search_path", schema.as_str())]);
+                Arc::new(PgStore::connect_with(options).await.unwrap())
+            }
+        }
+    }
 }
 
 /// Removes the test's database (temporary directory, or PostgreSQL schema) when dropped.
@@ -66,7 +89,7 @@ pub fn postgres_url() -> Option<String> {
         .filter(|u| u.starts_with("postgres"))
 }
 
-async fn fresh_store() -> (Arc<dyn Store>, String, DbGuard) {
+async fn fresh_db() -> (Db, String, DbGuard) {
     match postgres_url() {
         Some(url) => {
             let schema = format!("t_{}", random_hex());
@@ -78,12 +101,11 @@ async fn fresh_store() -> (Arc<dyn Store>, String, DbGuard) {
                 .await
                 .unwrap();
             admin.close().await;
-            let options = sqlx::postgres::PgConnectOptions::from_str(&url)
-                .unwrap()
-                .options([("search_path", schema.as_str())]);
-            let store = PgStore::connect_with(options).await.unwrap();
             (
-                Arc::new(store),
+                Db::Postgres {
+                    url: url.clone(),
+                    schema: schema.clone(),
+                },
                 url.clone(),
                 DbGuard::Postgres { url, schema },
             )
@@ -91,8 +113,7 @@ async fn fresh_store() -> (Arc<dyn Store>, String, DbGuard) {
         None => {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}/msi.db", dir.path().display());
-            let store = SqliteStore::connect(&url).await.unwrap();
-            (Arc::new(store), url, DbGuard::Sqlite(dir))
+            (Db::Sqlite(url.clone()), url, DbGuard::Sqlite(dir))
         }
     }
 }
@@ -113,18 +134,29 @@ impl TestApp {
 
     /// Starts the service after `configure` adjusts the settings.
     pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-        let (store, url, guard) = fresh_store().await;
-        store.migrate().await.expect("migrations run");
+        let (db, url, guard) = fresh_db().await;
         let mut settings = Settings::for_database(&url);
         settings.jwt_secret = Some(SECRET.into());
         settings.now = Some(NOW.parse().unwrap());
         configure(&mut settings);
+        let mut t = Self::start(db, settings).await;
+        t._guard = Some(guard);
+        t
+    }
+
+    async fn start(db: Db, settings: Settings) -> TestApp {
+        let store = db.open().await;
+        store.migrate().await.expect("migrations run");
         let issuer = JwtIssuer::hs256(
             SECRET.as_bytes(),
             settings.jwt_issuer.clone(),
             settings.jwt_audience.clone(),
         );
-        let app = Arc::new(App::with_store(settings, store).await.expect("app starts"));
+        let app = Arc::new(
+            App::with_store(settings.clone(), store)
+                .await
+                .expect("app starts"),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(msi_hub::http::serve(
@@ -137,8 +169,15 @@ impl TestApp {
             client: reqwest::Client::new(),
             app,
             issuer,
-            _db: guard,
+            db,
+            settings,
+            _guard: None,
         }
+    }
+
+    /// A second service process on the same database (another replica, with its own caches).
+    pub async fn replica(&self) -> TestApp {
+        Self::start(self.db.clone(), self.settings.clone()).await
     }
 
     /// A valid token for a principal.
