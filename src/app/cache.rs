@@ -173,10 +173,15 @@ impl KpiCache {
         Ok(())
     }
 
-    /// Brings the cache up to date and loads what `range` needs.
+    /// Applies what other writers (this process included) changed since the last look.
+    pub async fn refresh(&self, store: &dyn Store) -> StoreResult<()> {
+        let _one = self.loading.lock().await;
+        self.sync(store).await
+    }
+
+    /// Loads what `range` needs (call [`KpiCache::refresh`] first, once per request).
     async fn prepare(&self, store: &dyn Store, range: MonthRange) -> StoreResult<Arc<Directory>> {
         let _one = self.loading.lock().await;
-        self.sync(store).await?;
         let existing = self.state.read().expect("cache lock").directory.clone();
         let directory = match existing {
             Some(d) => d,
@@ -240,6 +245,7 @@ impl KpiCache {
     }
 
     /// A KPI over a period for the whole network, from memory (computed once per version).
+    /// As of the last [`KpiCache::refresh`].
     pub async fn period(
         &self,
         store: &dyn Store,

@@ -81,6 +81,12 @@ impl App {
         })
     }
 
+    /// Brings the KPI cache up to date with every write so far, by any replica. Once per
+    /// request, before [`App::kpi_period`].
+    pub async fn refresh_kpis(&self) -> AppResult<()> {
+        Ok(self.cache.refresh(self.store.as_ref()).await?)
+    }
+
     /// One KPI over one period for the whole network (from the in-memory cache).
     pub async fn kpi_period(
         &self,
@@ -98,6 +104,7 @@ impl App {
         range: MonthRange,
     ) -> AppResult<Vec<TrendPoint>> {
         self.require_dealer(dealer).await?;
+        self.refresh_kpis().await?;
         let facts = self
             .store
             .dealer_facts(dealer, range.from, range.to)

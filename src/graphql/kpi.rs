@@ -596,6 +596,7 @@ impl KpiQuery {
             .unwrap_or(Scope::Nation);
         let first = super::query::page_size(first)?;
         let start = offset_cursor(after.as_deref())?;
+        app.refresh_kpis().await.gql()?;
         let p = app.kpi_period(def, period).await.gql()?;
         vis.check_scope(&scope, own_member(vis.who, &p))?;
         let nation = p.aggregate(&Scope::Nation);
@@ -667,6 +668,7 @@ impl KpiQuery {
             )
             .await
             .gql()?;
+        app.refresh_kpis().await.gql()?;
         let mut kpis = Vec::with_capacity(KPIS.len());
         let mut region_code = None;
         for def in KPIS {
@@ -779,6 +781,7 @@ impl KpiQuery {
         let app: &App = super::app(ctx);
         let def = app.kpi(&kpi).gql()?;
         let period = period.period()?;
+        app.refresh_kpis().await.gql()?;
         let values = app.kpi_period(def, period).await.gql()?;
         let regions = app.store.regions().await.gql()?;
         Ok(Benchmarks {
