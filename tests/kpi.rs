@@ -648,3 +648,57 @@ async fn a_replica_sees_another_replicas_writes_at_once() {
     let e = entries(&b.ok(&b.admin(), RANKING, q).await["ranking"]);
     assert_eq!((e[0]["dealerCode"].as_str(), e.len()), (Some("D5"), 4));
 }
+
+#[tokio::test]
+async fn the_fact_table_holds_the_same_facts_compactly() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    comebacks_may(&t).await;
+    let q = r#"query($after: String) { kpiFactTable(from: "2024-05", to: "2024-05", kpis: ["comeback_rate", "pm_notification"], first: 4, after: $after) {
+        columns rows count hasNextPage endCursor } }"#;
+    let p1 = t.ok(&t.bi(), q, json!({})).await["kpiFactTable"].clone();
+    assert_eq!(
+        p1["columns"],
+        json!([
+            "dealerCode",
+            "regionCode",
+            "month",
+            "kpi",
+            "numerator",
+            "denominator",
+            "value",
+            "unavailableReason",
+            "updatedAt"
+        ])
+    );
+    assert_eq!(
+        (p1["count"].as_i64(), p1["hasNextPage"].as_bool()),
+        (Some(4), Some(true))
+    );
+    // KPI order (comeback_rate is id 64, after pm_notification's 7), then dealers
+    let first = &p1["rows"][0];
+    assert_eq!(
+        (first[0].as_str(), first[1].as_str(), first[3].as_str()),
+        (Some("D1"), Some("EAST"), Some("pm_notification"))
+    );
+    let p2 = t.ok(&t.bi(), q, json!({ "after": p1["endCursor"] })).await["kpiFactTable"].clone();
+    assert_eq!(
+        (p2["count"].as_i64(), p2["hasNextPage"].as_bool()),
+        (Some(2), Some(false))
+    );
+    let last = &p2["rows"][1];
+    // D3: 2 comebacks of 40 delivered
+    assert_eq!(
+        (
+            last[0].as_str(),
+            last[3].as_str(),
+            last[4].as_str(),
+            last[5].as_str()
+        ),
+        (Some("D3"), Some("comeback_rate"), Some("2"), Some("40"))
+    );
+    assert!(close(&last[6], 5.0));
+    // scoped like kpiFacts
+    let d = t.ok(&t.dealer("D2"), q, json!({})).await["kpiFactTable"].clone();
+    assert!(d["rows"].as_array().unwrap().iter().all(|r| r[0] == "D2"));
+}

@@ -30,6 +30,22 @@ pub struct Directory {
     pub dealers: Vec<Dealer>,
     pub histories: Vec<Vec<RegionAssignment>>,
     pub index: HashMap<String, usize>,
+    /// Every region code in the histories; `region_ids` point into it.
+    pub regions: Vec<String>,
+}
+
+impl Directory {
+    /// Each dealer's region in `month`, as an index into `regions`.
+    fn region_ids(&self, month: Month) -> Vec<Option<u16>> {
+        self.histories
+            .iter()
+            .map(|h| {
+                region_at(h, month)
+                    .and_then(|r| self.regions.iter().position(|x| x == r))
+                    .map(|i| i as u16)
+            })
+            .collect()
+    }
 }
 
 /// One month: `pairs[kpi position × dealers + dealer index]`, denominator 0 when no value.
@@ -47,6 +63,7 @@ struct State {
     slabs: HashMap<Month, Arc<Slab>>,
     next_version: u64,
     members: HashMap<(Month, Month), Arc<Vec<Member>>>,
+    region_ids: HashMap<Month, Arc<Vec<Option<u16>>>>,
     memo: HashMap<(i16, Month, Month), Arc<KpiPeriod>>,
 }
 
@@ -60,6 +77,7 @@ impl State {
         self.drop_facts();
         self.directory = None;
         self.members.clear();
+        self.region_ids.clear();
     }
 
     fn versions(&self, range: MonthRange) -> Vec<u64> {
@@ -139,7 +157,7 @@ impl KpiCache {
             let (Some(first), Some(last)) = (loaded.first(), loaded.last()) else {
                 continue;
             };
-            let facts = store.dealer_facts(&dealer, *first, *last).await?;
+            let facts = store.dealer_facts(&dealer, *first, *last, None).await?;
             let mut s = self.state.write().expect("cache lock");
             let Some(idx) = s
                 .directory
@@ -202,14 +220,22 @@ impl KpiCache {
                     .enumerate()
                     .map(|(i, d)| (d.code.clone(), i))
                     .collect();
-                let histories = dealers
+                let histories: Vec<Vec<RegionAssignment>> = dealers
                     .iter()
                     .map(|d| histories.remove(&d.code).unwrap_or_default())
                     .collect();
+                let mut regions: Vec<String> = histories
+                    .iter()
+                    .flatten()
+                    .map(|a| a.region_code.clone())
+                    .collect();
+                regions.sort();
+                regions.dedup();
                 let d = Arc::new(Directory {
                     dealers,
                     histories,
                     index,
+                    regions,
                 });
                 let mut s = self.state.write().expect("cache lock");
                 s.drop_all();
@@ -229,13 +255,17 @@ impl KpiCache {
             {
                 continue;
             }
-            let facts = store.month_facts(month).await?;
             let mut pairs = vec![(0i64, 0i64); KPIS.len() * n];
-            for (kpi, dealer, num, den) in facts {
-                if let (Some(k), Some(&i)) = (kpi_position(kpi), directory.index.get(&dealer)) {
-                    pairs[k * n + i] = (num, den);
-                }
-            }
+            let positions: HashMap<i16, usize> =
+                KPIS.iter().enumerate().map(|(k, d)| (d.id, k)).collect();
+            store
+                .month_facts(month, &mut |kpi, dealer, num, den| {
+                    if let (Some(&k), Some(&i)) = (positions.get(&kpi), directory.index.get(dealer))
+                    {
+                        pairs[k * n + i] = (num, den);
+                    }
+                })
+                .await?;
             let mut s = self.state.write().expect("cache lock");
             s.next_version += 1;
             let version = s.next_version;
@@ -301,7 +331,9 @@ impl KpiCache {
                 pairs[i] = None;
             }
         }
-        let result = Arc::new(KpiPeriod::new(kpi, period, members, pairs, versions));
+        let result = Arc::new(KpiPeriod::new(
+            kpi, period, directory, members, pairs, versions,
+        ));
         let mut s = self.state.write().expect("cache lock");
         if s.memo.len() >= MEMO_LIMIT {
             s.memo.clear();
@@ -310,21 +342,90 @@ impl KpiCache {
         Ok(result)
     }
 
-    /// Per month of `range`: `(month, region → (Σnum, Σden, dealers), nation)` for one KPI.
+    /// Per month of `range`, the sums of one KPI by region and for the nation, each dealer
+    /// counted in its region of that month (no sorting: cheap enough without memo).
     pub async fn monthly_groups(
         &self,
         store: &dyn Store,
         kpi: &'static KpiDef,
         range: MonthRange,
     ) -> StoreResult<Vec<MonthGroups>> {
-        let mut out = Vec::with_capacity(range.len());
+        let directory = self.prepare(store, range).await?;
+        let slabs: Vec<(Month, Arc<Slab>, Arc<Vec<Option<u16>>>)> = {
+            let mut s = self.state.write().expect("cache lock");
+            range
+                .months()
+                .filter_map(|m| {
+                    let slab = s.slabs.get(&m)?.clone();
+                    let ids = s
+                        .region_ids
+                        .entry(m)
+                        .or_insert_with(|| Arc::new(directory.region_ids(m)))
+                        .clone();
+                    Some((m, slab, ids))
+                })
+                .collect()
+        };
+        let n = directory.dealers.len();
+        let k = kpi_position(kpi.id).expect("catalog KPI");
+        Ok(slabs
+            .into_iter()
+            .map(|(month, slab, ids)| {
+                let mut sums = vec![(0i64, 0i64, 0i64); directory.regions.len()];
+                let mut nation = (0i64, 0i64, 0i64);
+                for (i, region) in ids.iter().enumerate() {
+                    let (num, den) = slab.pairs[k * n + i];
+                    if den <= 0 {
+                        continue;
+                    }
+                    nation = (nation.0 + num, nation.1 + den, nation.2 + 1);
+                    if let Some(r) = region {
+                        let e = &mut sums[usize::from(*r)];
+                        *e = (e.0 + num, e.1 + den, e.2 + 1);
+                    }
+                }
+                let regions = directory
+                    .regions
+                    .iter()
+                    .cloned()
+                    .zip(sums)
+                    .filter(|(_, x)| x.2 > 0)
+                    .collect();
+                MonthGroups {
+                    month,
+                    regions,
+                    nation,
+                }
+            })
+            .collect())
+    }
+
+    /// One dealer's summed pair for every KPI (catalog order) over `range`.
+    pub async fn dealer_pairs(
+        &self,
+        store: &dyn Store,
+        dealer: &str,
+        range: MonthRange,
+    ) -> StoreResult<Vec<Option<Pair>>> {
+        let directory = self.prepare(store, range).await?;
+        let mut out = vec![None; KPIS.len()];
+        let Some(&i) = directory.index.get(dealer) else {
+            return Ok(out);
+        };
+        let n = directory.dealers.len();
+        let s = self.state.read().expect("cache lock");
         for month in range.months() {
-            let p = self.period(store, kpi, Period::month(month)).await?;
-            out.push(MonthGroups {
-                month,
-                regions: p.region_sums.clone(),
-                nation: p.nation_sum,
-            });
+            let Some(slab) = s.slabs.get(&month) else {
+                continue;
+            };
+            for (k, acc) in out.iter_mut().enumerate() {
+                let (num, den) = slab.pairs[k * n + i];
+                if den > 0 {
+                    let p = acc.get_or_insert(Pair { num: 0, den: 0 });
+                    p.num = p.num.saturating_add(num);
+                    p.den = p.den.saturating_add(den);
+                }
+            }
         }
         Ok(out)
     }
@@ -363,12 +464,13 @@ pub struct KpiPeriod {
     pub pairs: Vec<Option<Pair>>,
     pub values: Vec<Option<f64>>,
     versions: Vec<u64>,
+    directory: Arc<Directory>,
+    /// Peer-group aggregates, computed on first use.
+    peers: std::sync::Mutex<HashMap<(String, crate::domain::SizeTier), Aggregate>>,
     nation: Aggregate,
     /// Nation values, best first.
     nation_sorted: Vec<f64>,
     regions: HashMap<String, (Aggregate, Vec<f64>)>,
-    region_sums: HashMap<String, (i64, i64, i64)>,
-    nation_sum: (i64, i64, i64),
 }
 
 /// A scope's dealers with a value, best first.
@@ -383,6 +485,7 @@ impl KpiPeriod {
     fn new(
         kpi: &'static KpiDef,
         period: Period,
+        directory: Arc<Directory>,
         members: Arc<Vec<Member>>,
         pairs: Vec<Option<Pair>>,
         versions: Vec<u64>,
@@ -393,8 +496,6 @@ impl KpiPeriod {
             .collect();
         let mut groups: HashMap<String, (Vec<Pair>, usize)> = HashMap::new();
         let mut all: (Vec<Pair>, usize) = (Vec::new(), 0);
-        let mut region_sums: HashMap<String, (i64, i64, i64)> = HashMap::new();
-        let mut nation_sum = (0i64, 0i64, 0i64);
         for (i, m) in members.iter().enumerate().filter(|(_, m)| m.active) {
             let g = m
                 .region_code
@@ -403,13 +504,8 @@ impl KpiPeriod {
             match (pairs[i], values[i]) {
                 (Some(p), Some(_)) => {
                     all.0.push(p);
-                    nation_sum = (nation_sum.0 + p.num, nation_sum.1 + p.den, nation_sum.2 + 1);
                     if let Some(g) = g {
                         g.0.push(p);
-                    }
-                    if let Some(r) = &m.region_code {
-                        let e = region_sums.entry(r.clone()).or_default();
-                        *e = (e.0 + p.num, e.1 + p.den, e.2 + 1);
                     }
                 }
                 _ => {
@@ -445,8 +541,8 @@ impl KpiPeriod {
             values,
             versions,
             regions,
-            region_sums,
-            nation_sum,
+            directory,
+            peers: Default::default(),
         }
     }
 
@@ -470,16 +566,22 @@ impl KpiPeriod {
                 .regions
                 .get(r)
                 .map_or_else(|| aggregate(self.kpi, &[], 0), |g| g.0.clone()),
-            peer => {
+            super::Scope::Peer { brand, size_tier } => {
+                let key = (brand.clone(), *size_tier);
+                if let Some(a) = self.peers.lock().expect("peer lock").get(&key) {
+                    return a.clone();
+                }
                 let idx: Vec<usize> = (0..self.members.len())
-                    .filter(|&i| self.in_scope(i, peer))
+                    .filter(|&i| self.in_scope(i, scope))
                     .collect();
                 let pairs: Vec<Pair> = idx
                     .iter()
                     .filter(|&&i| self.values[i].is_some())
                     .filter_map(|&i| self.pairs[i])
                     .collect();
-                aggregate(self.kpi, &pairs, idx.len() - pairs.len())
+                let a = aggregate(self.kpi, &pairs, idx.len() - pairs.len());
+                self.peers.lock().expect("peer lock").insert(key, a.clone());
+                a
             }
         }
     }
@@ -575,6 +677,6 @@ impl KpiPeriod {
 
     /// Index of a dealer.
     pub fn index_of(&self, code: &str) -> Option<usize> {
-        self.members.iter().position(|m| m.code == code)
+        self.directory.index.get(code).copied()
     }
 }

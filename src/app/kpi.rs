@@ -107,7 +107,7 @@ impl App {
         self.refresh_kpis().await?;
         let facts = self
             .store
-            .dealer_facts(dealer, range.from, range.to)
+            .dealer_facts(dealer, range.from, range.to, Some(kpi.id))
             .await?;
         let groups = self
             .cache

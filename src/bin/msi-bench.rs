@@ -895,10 +895,9 @@ fn benchmarks_load(token: &str, data: &Data) -> Load {
     }
 }
 
+/// The bulk form of the facts (`kpiFactTable`): one array per fact, columns named once.
 const FACTS: &str = r#"query($m: Month!, $after: String) {
-  kpiFacts(from: $m, to: $m, first: 10000, after: $after) {
-    edges { node { dealerCode regionCode month kpi numerator denominator value unavailableReason updatedAt } }
-    pageInfo { hasNextPage endCursor } } }"#;
+  kpiFactTable(from: $m, to: $m, first: 10000, after: $after) { columns rows count hasNextPage endCursor } }"#;
 
 /// One whole-month pull: (facts, pages, wall time), recording every page in `tally`.
 async fn pull_facts(
@@ -923,31 +922,38 @@ async fn pull_facts(
             .await;
         pages += 1;
         let page = answer.and_then(|d| {
-            let c = &d["kpiFacts"];
-            let edges = c["edges"].as_array().ok_or("no edges")?;
-            let more = c["pageInfo"]["hasNextPage"]
-                .as_bool()
-                .ok_or("no hasNextPage")?;
+            let c = &d["kpiFactTable"];
+            let edges = c["rows"].as_array().ok_or("no rows")?;
+            let more = c["hasNextPage"].as_bool().ok_or("no hasNextPage")?;
+            let col = |name: &str| {
+                c["columns"]
+                    .as_array()
+                    .and_then(|cs| cs.iter().position(|x| x == name))
+            };
+            let (month_at, kpi_at, dealer_at) = (
+                col("month").ok_or("no month column")?,
+                col("kpi").ok_or("no kpi column")?,
+                col("dealerCode").ok_or("no dealerCode column")?,
+            );
             if edges.len() > FACT_PAGE || (more && edges.len() != FACT_PAGE) {
                 return Err(format!(
                     "a page of {} facts (hasNextPage {more})",
                     edges.len()
                 ));
             }
-            for e in edges {
-                let n = &e["node"];
-                if n["month"].as_str() != Some(&m) {
+            for n in edges {
+                if n[month_at].as_str() != Some(&m) {
                     return Err(format!("a fact of another month: {n}"));
                 }
                 let key = (
-                    n["kpi"].as_str().unwrap_or_default().to_string(),
-                    n["dealerCode"].as_str().unwrap_or_default().to_string(),
+                    n[kpi_at].as_str().unwrap_or_default().to_string(),
+                    n[dealer_at].as_str().unwrap_or_default().to_string(),
                 );
                 if !seen.insert(key) {
                     return Err(format!("a fact twice: {n}"));
                 }
             }
-            Ok(more.then(|| c["pageInfo"]["endCursor"].clone()))
+            Ok(more.then(|| c["endCursor"].clone()))
         });
         let failed = page.as_ref().err().cloned();
         tally.record(took, page.as_ref().map(|_| ()).map_err(Clone::clone));

@@ -563,6 +563,119 @@ fn own_member<'a>(who: &Principal, p: &'a KpiPeriod) -> Option<&'a Member> {
         .map(|i| &p.members[i])
 }
 
+/// Columns of `kpiFactTable` rows.
+const FACT_COLUMNS: [&str; 9] = [
+    "dealerCode",
+    "regionCode",
+    "month",
+    "kpi",
+    "numerator",
+    "denominator",
+    "value",
+    "unavailableReason",
+    "updatedAt",
+];
+
+type FactTuple = (
+    String,
+    String,
+    String,
+    &'static str,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<&'static str>,
+    String,
+);
+
+fn fact_tuple(f: FactRow) -> FactTuple {
+    let def = kpi::by_id(f.kpi);
+    let code = def.map_or("?", |k| k.code);
+    let (n, d, v, reason) = match f.value {
+        Ok((n, d)) => (
+            Some(n.to_string()),
+            Some(d.to_string()),
+            def.and_then(|k| k.value(n, d)),
+            None,
+        ),
+        Err(u) => (None, None, None, Some(u.code())),
+    };
+    (
+        f.dealer_code,
+        f.region_code,
+        f.month.to_string(),
+        code,
+        n,
+        d,
+        v,
+        reason,
+        time(f.updated_at).to_rfc3339(),
+    )
+}
+
+/// A page of `kpiFactTable`.
+#[derive(SimpleObject)]
+pub struct FactTable {
+    /// Names of the row positions.
+    pub columns: Vec<String>,
+    /// One array per fact (numerator and denominator in storage units, as strings).
+    pub rows: async_graphql::Json<Vec<FactTuple>>,
+    pub count: i32,
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+/// One page of facts in the caller's scope, and whether more follow.
+async fn fact_page(
+    ctx: &Context<'_>,
+    from: Month,
+    to: Month,
+    kpis: Option<Vec<String>>,
+    updated_since: Option<DateTime<Utc>>,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> async_graphql::Result<(Vec<FactRow>, bool)> {
+    let who = principal(ctx)?;
+    let app: &App = super::app(ctx);
+    let first = match first {
+        None => 1000,
+        Some(n) if (1..=MAX_FACT_PAGE as i32).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(to_gql(AppError::invalid(
+                "first",
+                format!("must be between 1 and {MAX_FACT_PAGE}, got {n}"),
+            )))
+        }
+    };
+    let range = MonthRange::new(from, to)
+        .ok_or_else(|| to_gql(AppError::invalid("to", "must not be before `from`")))?;
+    let mut ids: Vec<i16> = match kpis {
+        None => KPIS.iter().map(|k| k.id).collect(),
+        Some(codes) => codes
+            .iter()
+            .map(|c| app.kpi(c).map(|k| k.id))
+            .collect::<Result<_, _>>()
+            .gql()?,
+    };
+    ids.sort_unstable();
+    ids.dedup();
+    let scoped = super::query::scoped_filter(who, None)?;
+    let q = FactQuery {
+        from: range.from,
+        to: range.to,
+        updated_since: updated_since.map(|t| t.timestamp_millis()),
+        kpis: ids,
+        regions: scoped.regions,
+        dealer: scoped.dealer,
+        after: after.map(parse_fact_cursor).transpose()?,
+        limit: first + 1,
+    };
+    let mut rows = app.facts(&q).await.gql()?;
+    let more = rows.len() > first;
+    rows.truncate(first);
+    Ok((rows, more))
+}
+
 #[derive(Default)]
 pub struct KpiQuery;
 
@@ -659,26 +772,52 @@ impl KpiQuery {
         let period = period.period()?;
         let dealer = app.require_dealer(&dealer_code).await.gql()?;
         let (prev, year_ago) = (period.previous(), period.year_before());
-        let facts = app
-            .store
-            .dealer_facts(
-                &dealer_code,
-                year_ago.range.from.min(prev.range.from),
-                period.range.to,
-            )
+        app.refresh_kpis().await.gql()?;
+        let cache = &app.cache;
+        let store = app.store.as_ref();
+        let previous = cache
+            .dealer_pairs(store, &dealer_code, prev.range)
             .await
             .gql()?;
-        app.refresh_kpis().await.gql()?;
+        let year_before = cache
+            .dealer_pairs(store, &dealer_code, year_ago.range)
+            .await
+            .gql()?;
         let mut kpis = Vec::with_capacity(KPIS.len());
         let mut region_code = None;
-        for def in KPIS {
+        let mut reasons: Option<Vec<FactRow>> = None;
+        for (k, def) in KPIS.iter().enumerate() {
             let p = app.kpi_period(def, period).await.gql()?;
             let idx = p.index_of(&dealer_code);
             let me = idx.map(|i| &p.members[i]);
             region_code = me.and_then(|m| m.region_code.clone());
             let region_scope = region_code.clone().map(Scope::Region);
-            let own: Vec<&FactRow> = facts.iter().filter(|f| f.kpi == def.id).collect();
-            let value = dealer_value(def, &own, period.range);
+            let v = idx.and_then(|i| p.values[i]);
+            // Why there is no value comes from the dealer's stored facts (fetched once, if needed).
+            let reason = match v {
+                Some(_) => None,
+                None => {
+                    if reasons.is_none() {
+                        reasons = Some(
+                            app.store
+                                .dealer_facts(
+                                    &dealer_code,
+                                    period.range.from,
+                                    period.range.to,
+                                    None,
+                                )
+                                .await
+                                .gql()?,
+                        );
+                    }
+                    let own: Vec<&FactRow> = reasons
+                        .iter()
+                        .flatten()
+                        .filter(|f| f.kpi == def.id)
+                        .collect();
+                    dealer_value(def, &own, period.range).err()
+                }
+            };
             let nation_standing = idx.and_then(|i| p.standing(i, &Scope::Nation));
             let region_standing = idx
                 .zip(region_scope.as_ref())
@@ -691,13 +830,13 @@ impl KpiQuery {
                     size_tier: m.size_tier,
                 })
             });
-            let previous = dealer_value(def, &own, prev.range).ok();
-            let year_before = dealer_value(def, &own, year_ago.range).ok();
-            let v = value.ok();
+            let value_of =
+                |pair: Option<domain::stats::Pair>| pair.and_then(|x| def.value(x.num, x.den));
+            let (previous, year_before) = (value_of(previous[k]), value_of(year_before[k]));
             kpis.push(ScorecardKpi {
                 kpi: Kpi(def),
                 value: v,
-                unavailable_reason: value.err().map(Into::into),
+                unavailable_reason: reason.map(Into::into),
                 rank_in_region: region_standing.map(|s| s.rank as i32),
                 rank_in_nation: nation_standing.map(|s| s.rank as i32),
                 region_dealers: region_agg.as_ref().map_or(0, |a| a.count as i32),
@@ -812,50 +951,40 @@ impl KpiQuery {
         #[graphql(desc = "Page size, default 1000, at most 10000")] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, KpiFact>> {
-        let who = principal(ctx)?;
-        let app: &App = super::app(ctx);
-        let first = match first {
-            None => 1000,
-            Some(n) if (1..=MAX_FACT_PAGE as i32).contains(&n) => n as usize,
-            Some(n) => {
-                return Err(to_gql(AppError::invalid(
-                    "first",
-                    format!("must be between 1 and {MAX_FACT_PAGE}, got {n}"),
-                )))
-            }
-        };
-        let range = MonthRange::new(from, to)
-            .ok_or_else(|| to_gql(AppError::invalid("to", "must not be before `from`")))?;
-        let mut ids: Vec<i16> = match kpis {
-            None => KPIS.iter().map(|k| k.id).collect(),
-            Some(codes) => codes
-                .iter()
-                .map(|c| app.kpi(c).map(|k| k.id))
-                .collect::<Result<_, _>>()
-                .gql()?,
-        };
-        ids.sort_unstable();
-        ids.dedup();
-        let scoped = super::query::scoped_filter(who, None)?;
-        let q = FactQuery {
-            from: range.from,
-            to: range.to,
-            updated_since: updated_since.map(|t| t.timestamp_millis()),
-            kpis: ids,
-            regions: scoped.regions,
-            dealer: scoped.dealer,
-            after: after.as_deref().map(parse_fact_cursor).transpose()?,
-            limit: first + 1,
-        };
-        let mut rows = app.facts(&q).await.gql()?;
-        let more = rows.len() > first;
-        rows.truncate(first);
+        let (rows, more) =
+            fact_page(ctx, from, to, kpis, updated_since, first, after.as_deref()).await?;
         let mut conn = Connection::new(after.is_some(), more);
         conn.edges.extend(
             rows.into_iter()
                 .map(|f| Edge::new(fact_cursor(&f), KpiFact::from(f))),
         );
         Ok(conn)
+    }
+
+    /// The same facts as `kpiFacts`, as a compact table for bulk pulls: one array per fact,
+    /// in the order of `columns`, without per-field overhead. Follow `endCursor` while
+    /// `hasNextPage`.
+    async fn kpi_fact_table(
+        &self,
+        ctx: &Context<'_>,
+        from: Month,
+        to: Month,
+        kpis: Option<Vec<String>>,
+        updated_since: Option<DateTime<Utc>>,
+        #[graphql(desc = "Page size, default 1000, at most 10000")] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<FactTable> {
+        let (rows, more) =
+            fact_page(ctx, from, to, kpis, updated_since, first, after.as_deref()).await?;
+        let end_cursor = rows.last().map(fact_cursor);
+        let table: Vec<FactTuple> = rows.into_iter().map(fact_tuple).collect();
+        Ok(FactTable {
+            columns: FACT_COLUMNS.iter().map(|c| c.to_string()).collect(),
+            count: table.len() as i32,
+            rows: async_graphql::Json(table),
+            has_next_page: more,
+            end_cursor,
+        })
     }
 
     /// OEM parameters in force (annual visits per vehicle, by year and region).

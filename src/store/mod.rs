@@ -220,9 +220,6 @@ pub struct Change {
     pub to: Option<Month>,
 }
 
-/// One valued fact of a month: `(kpi, dealer, numerator, denominator)`.
-pub type MonthFact = (i16, String, i64, i64);
-
 /// The storage of MSI Hub. Implementations must make every method atomic.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -318,9 +315,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<u64>;
     /// Inserts or replaces facts (bulk loading).
     async fn load_facts(&self, rows: &[FactRow]) -> StoreResult<()>;
-    /// A dealer's facts for `from..=to`, every KPI.
-    async fn dealer_facts(&self, dealer: &str, from: Month, to: Month)
-        -> StoreResult<Vec<FactRow>>;
+    /// A dealer's facts for `from..=to`: one KPI, or every KPI when `kpi` is `None`.
+    async fn dealer_facts(
+        &self,
+        dealer: &str,
+        from: Month,
+        to: Month,
+        kpi: Option<i16>,
+    ) -> StoreResult<Vec<FactRow>>;
     /// A page of facts for BI pulls.
     async fn fact_page(&self, q: &FactQuery) -> StoreResult<Vec<FactRow>>;
 
@@ -331,8 +333,13 @@ pub trait Store: Send + Sync + 'static {
     async fn changes_since(&self, after: i64, also: &[i64]) -> StoreResult<Vec<Change>>;
     /// The last sequence number of the change log (0 when empty).
     async fn last_change(&self) -> StoreResult<i64>;
-    /// Every valued fact of a month (for the in-memory cache).
-    async fn month_facts(&self, month: Month) -> StoreResult<Vec<MonthFact>>;
+    /// Streams every valued fact of a month to `sink(kpi, dealer, numerator, denominator)`
+    /// (for the in-memory cache: rows are not collected first).
+    async fn month_facts(
+        &self,
+        month: Month,
+        sink: &mut (dyn for<'a> FnMut(i16, &'a str, i64, i64) + Send),
+    ) -> StoreResult<u64>;
     /// Every dealer's region history.
     async fn all_region_histories(&self) -> StoreResult<Vec<(String, Vec<RegionAssignment>)>>;
 

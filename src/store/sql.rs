@@ -496,16 +496,14 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn dealer_facts(&self, dealer: &str, from: Month, to: Month) -> StoreResult<Vec<FactRow>> {
-                let rows = sqlx::query(
-                    "SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts \
-                     WHERE dealer_code = $1 AND month >= $2 AND month <= $3 ORDER BY kpi, month",
-                )
-                .bind(dealer)
-                .bind(from.index())
-                .bind(to.index())
-                .fetch_all(&self.pool)
-                .await?;
+            async fn dealer_facts(&self, dealer: &str, from: Month, to: Month, kpi: Option<i16>) -> StoreResult<Vec<FactRow>> {
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE dealer_code = ");
+                q.push_bind(dealer);
+                if let Some(k) = kpi {
+                    q.push(" AND kpi = ").push_bind(k);
+                }
+                q.push(" AND month >= ").push_bind(from.index()).push(" AND month <= ").push_bind(to.index()).push(" ORDER BY kpi, month");
+                let rows = q.build().fetch_all(&self.pool).await?;
                 rows.iter().map(Self::fact_row).collect()
             }
 
@@ -794,7 +792,8 @@ macro_rules! sql_store {
                 Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM change_log").fetch_one(&self.pool).await?.unwrap_or(0))
             }
 
-            async fn month_facts(&self, month: Month) -> StoreResult<Vec<MonthFact>> {
+            async fn month_facts(&self, month: Month, sink: &mut (dyn for<'a> FnMut(i16, &'a str, i64, i64) + Send)) -> StoreResult<u64> {
+                use futures_util::TryStreamExt;
                 // The KPI list lets both databases walk the (kpi, month, dealer) key, one range per KPI.
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, dealer_code, numerator, denominator FROM kpi_facts WHERE kpi IN (");
                 let mut sep = q.separated(", ");
@@ -802,8 +801,15 @@ macro_rules! sql_store {
                     sep.push_bind(k.id);
                 }
                 q.push(") AND month = ").push_bind(month.index()).push(" AND denominator IS NOT NULL");
-                let rows = q.build().fetch_all(&self.pool).await?;
-                rows.iter().map(|r| Ok((r.try_get("kpi")?, r.try_get("dealer_code")?, r.try_get("numerator")?, r.try_get("denominator")?))).collect()
+                let query = q.build();
+                let mut rows = query.fetch(&self.pool);
+                let mut n = 0;
+                while let Some(r) = rows.try_next().await? {
+                    let dealer: &str = r.try_get("dealer_code")?;
+                    sink(r.try_get("kpi")?, dealer, r.try_get("numerator")?, r.try_get("denominator")?);
+                    n += 1;
+                }
+                Ok(n)
             }
 
             async fn all_region_histories(&self) -> StoreResult<Vec<(String, Vec<RegionAssignment>)>> {
