@@ -46,6 +46,11 @@ pub struct Settings {
     #[arg(long, env = "MSI_MIN_GROUP_SIZE", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..), global = true)]
     pub min_group_size: u32,
 
+    /// Months of KPI facts `serve` loads into memory at start, ending last month (0: none;
+    /// months are otherwise loaded on first use).
+    #[arg(long, env = "MSI_WARM_MONTHS", default_value_t = 36, global = true)]
+    pub warm_months: u32,
+
     /// Pretend the time is this RFC 3339 instant (demos and tests).
     #[arg(long, env = "MSI_NOW", global = true)]
     pub now: Option<DateTime<Utc>>,
@@ -63,6 +68,7 @@ impl Settings {
             deadline_day: 10,
             utc_offset_hours: 8,
             min_group_size: 5,
+            warm_months: 0,
             now: None,
         }
     }

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use msi_hub::app::App;
 use msi_hub::auth::{Principal, Role};
 use msi_hub::config::Settings;
-use msi_hub::domain::Month;
+use msi_hub::domain::{Month, MonthRange};
 use msi_hub::generator::Spec;
 
 #[derive(Parser)]
@@ -127,6 +127,28 @@ async fn main() -> anyhow::Result<()> {
                         "demo network loaded"
                     );
                 }
+            }
+            if app.settings.warm_months > 0 {
+                let warm = app.clone();
+                warm.ready.store(false, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let last = warm.current_month().plus(-1);
+                    let range =
+                        MonthRange::new(last.plus(1 - warm.settings.warm_months as i32), last)
+                            .expect("non-empty range");
+                    let started = std::time::Instant::now();
+                    match warm.cache.warm(warm.store.as_ref(), range).await {
+                        Ok(()) => tracing::info!(
+                            months = warm.settings.warm_months,
+                            elapsed_ms = started.elapsed().as_millis() as u64,
+                            "KPI cache warmed"
+                        ),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "KPI cache warm-up failed; months load on first use")
+                        }
+                    }
+                    warm.ready.store(true, std::sync::atomic::Ordering::SeqCst);
+                });
             }
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await

@@ -197,6 +197,16 @@ impl KpiCache {
         self.sync(store).await
     }
 
+    /// Loads the directory and the months of `range` ahead of the first query.
+    pub async fn warm(&self, store: &dyn Store, range: MonthRange) -> StoreResult<()> {
+        self.refresh(store).await?;
+        // Month by month, so that queries are not held up for the whole load.
+        for m in range.months() {
+            self.prepare(store, MonthRange { from: m, to: m }).await?;
+        }
+        Ok(())
+    }
+
     /// Loads what `range` needs (call [`KpiCache::refresh`] first, once per request).
     async fn prepare(&self, store: &dyn Store, range: MonthRange) -> StoreResult<Arc<Directory>> {
         let _one = self.loading.lock().await;

@@ -75,6 +75,8 @@ pub struct App {
     verifier: JwtVerifier,
     /// Per dealer-month KPI pairs in memory, kept in step through the change log.
     pub cache: KpiCache,
+    /// False while `serve` warms the KPI cache: `/readyz` then answers 503.
+    pub ready: std::sync::atomic::AtomicBool,
     /// The HS256 secret, when tokens are HS256 (the `token` command signs with it).
     hs256_secret: Option<Vec<u8>>,
 }
@@ -129,6 +131,7 @@ impl App {
             settings,
             verifier,
             cache: KpiCache::default(),
+            ready: std::sync::atomic::AtomicBool::new(true),
             hs256_secret,
         })
     }

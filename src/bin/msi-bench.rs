@@ -310,8 +310,8 @@ async fn start_server(
                 break;
             }
         }
-        if start.elapsed() > Duration::from_secs(120) {
-            bail!("msi-hub serve was not ready after 120 s");
+        if start.elapsed() > Duration::from_secs(900) {
+            bail!("msi-hub serve was not ready after 900 s (it warms its KPI cache first)");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

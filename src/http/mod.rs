@@ -101,6 +101,9 @@ async fn graphiql() -> Html<String> {
 }
 
 async fn readyz(State(state): State<HttpState>) -> Response {
+    if !state.app.ready.load(std::sync::atomic::Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "warming the KPI cache").into_response();
+    }
     match state.app.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {

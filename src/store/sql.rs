@@ -500,7 +500,9 @@ macro_rules! sql_store {
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE dealer_code = ");
                 q.push_bind(dealer);
                 if let Some(k) = kpi {
-                    q.push(" AND kpi = ").push_bind(k);
+                    // `+kpi` keeps the planner on the dealer's index: on the (kpi, month, dealer)
+                    // key it would read every dealer of the months asked.
+                    q.push(" AND +kpi = ").push_bind(k);
                 }
                 q.push(" AND month >= ").push_bind(from.index()).push(" AND month <= ").push_bind(to.index()).push(" ORDER BY kpi, month");
                 let rows = q.build().fetch_all(&self.pool).await?;
