@@ -16,7 +16,7 @@ use super::kpi::Member;
 use crate::domain::kpi::Direction;
 use crate::domain::kpi::{KpiDef, KPIS};
 use crate::domain::network::region_at;
-use crate::domain::stats::{aggregate, Aggregate, Pair, Standing};
+use crate::domain::stats::{aggregate, standings, Aggregate, Pair, Standing};
 use crate::domain::{Dealer, Month, MonthRange, Period, RegionAssignment};
 use crate::store::{ChangeKind, DealerFilter, Store, StoreResult};
 
@@ -224,7 +224,7 @@ impl KpiCache {
                     .map(|r| r.dealer)
                     .collect();
                 let mut histories: HashMap<String, Vec<RegionAssignment>> =
-                    store.all_region_histories().await?.into_iter().collect();
+                    store.region_histories(None).await?.into_iter().collect();
                 let index = dealers
                     .iter()
                     .enumerate()
@@ -406,6 +406,35 @@ impl KpiCache {
                     regions,
                     nation,
                 }
+            })
+            .collect())
+    }
+
+    /// One dealer's pair of one KPI for each month of `range`.
+    pub async fn dealer_series(
+        &self,
+        store: &dyn Store,
+        dealer: &str,
+        kpi: &'static KpiDef,
+        range: MonthRange,
+    ) -> StoreResult<Vec<Option<Pair>>> {
+        let directory = self.prepare(store, range).await?;
+        let Some(&i) = directory.index.get(dealer) else {
+            return Ok(vec![None; range.len()]);
+        };
+        let (n, k) = (
+            directory.dealers.len(),
+            kpi_position(kpi.id).expect("catalog KPI"),
+        );
+        let s = self.state.read().expect("cache lock");
+        Ok(range
+            .months()
+            .map(|m| {
+                s.slabs
+                    .get(&m)
+                    .map(|slab| slab.pairs[k * n + i])
+                    .filter(|(_, den)| *den > 0)
+                    .map(|(num, den)| Pair { num, den })
             })
             .collect())
     }
@@ -635,46 +664,29 @@ impl KpiPeriod {
 
     /// The scope's dealers with a value, best first (ties share a rank, then by code).
     pub fn ranked(&self, scope: &super::Scope) -> Vec<Ranked> {
-        let value = |i: usize| self.values[i].unwrap_or_default();
-        let key = |v: f64| match self.kpi.direction {
-            Direction::HigherIsBetter => -v,
-            Direction::LowerIsBetter => v,
-        };
-        let mut idx: Vec<usize> = (0..self.members.len())
+        let idx: Vec<usize> = (0..self.members.len())
             .filter(|&i| self.values[i].is_some() && self.in_scope(i, scope))
             .collect();
-        idx.sort_by(|&a, &b| {
-            key(value(a))
-                .total_cmp(&key(value(b)))
-                .then_with(|| self.members[a].code.cmp(&self.members[b].code))
+        let values: Vec<f64> = idx
+            .iter()
+            .map(|&i| self.values[i].unwrap_or_default())
+            .collect();
+        let mut out: Vec<Ranked> = idx
+            .iter()
+            .zip(standings(&values, self.kpi.direction))
+            .map(|(&i, standing)| Ranked {
+                index: i,
+                pair: self.pairs[i].unwrap_or(Pair { num: 0, den: 0 }),
+                value: self.values[i].unwrap_or_default(),
+                standing,
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.standing
+                .rank
+                .cmp(&b.standing.rank)
+                .then_with(|| self.members[a.index].code.cmp(&self.members[b.index].code))
         });
-        let n = idx.len();
-        let mut out = Vec::with_capacity(n);
-        let mut start = 0;
-        while start < n {
-            let mut end = start;
-            while end + 1 < n && value(idx[end + 1]) == value(idx[start]) {
-                end += 1;
-            }
-            let worse = n - (end + 1);
-            let percentile = if n > 1 {
-                100.0 * worse as f64 / (n - 1) as f64
-            } else {
-                100.0
-            };
-            for &i in &idx[start..=end] {
-                out.push(Ranked {
-                    index: i,
-                    pair: self.pairs[i].unwrap_or(Pair { num: 0, den: 0 }),
-                    value: value(i),
-                    standing: Standing {
-                        rank: start + 1,
-                        percentile,
-                    },
-                });
-            }
-            start = end + 1;
-        }
         out
     }
 

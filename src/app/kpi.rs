@@ -105,17 +105,25 @@ impl App {
     ) -> AppResult<Vec<TrendPoint>> {
         self.require_dealer(dealer).await?;
         self.refresh_kpis().await?;
-        let facts = self
-            .store
-            .dealer_facts(dealer, range.from, range.to, Some(kpi.id))
-            .await?;
         let groups = self
             .cache
             .monthly_groups(self.store.as_ref(), kpi, range)
             .await?;
+        let own = self
+            .cache
+            .dealer_series(self.store.as_ref(), dealer, kpi, range)
+            .await?;
+        // Why a month has no value is only in the stored facts: read them only when needed.
+        let facts = if own.iter().any(Option::is_none) {
+            self.store
+                .dealer_facts(dealer, range.from, range.to, Some(kpi.id))
+                .await?
+        } else {
+            Vec::new()
+        };
         let history = self
             .store
-            .region_histories(&[dealer.to_string()])
+            .region_histories(Some(&[dealer.to_string()]))
             .await?
             .pop()
             .map(|(_, h)| h)
@@ -126,13 +134,14 @@ impl App {
         };
         Ok(groups
             .into_iter()
-            .map(|g| {
-                let fact = facts.iter().find(|f| f.kpi == kpi.id && f.month == g.month);
-                let value = match fact {
-                    Some(f) => f
-                        .value
-                        .and_then(|(n, d)| kpi.value(n, d).ok_or(Unavailable::ZeroDenominator)),
-                    None => Err(Unavailable::MissingReport),
+            .zip(own)
+            .map(|(g, pair)| {
+                let value = match pair.and_then(|p| kpi.value(p.num, p.den)) {
+                    Some(v) => Ok(v),
+                    None => match facts.iter().find(|f| f.month == g.month) {
+                        Some(f) => Err(f.value.err().unwrap_or(Unavailable::ZeroDenominator)),
+                        None => Err(Unavailable::MissingReport),
+                    },
                 };
                 let region_code =
                     crate::domain::network::region_at(&history, g.month).map(str::to_string);

@@ -37,6 +37,11 @@ impl Loader<String> for RegionHistoryLoader {
         &self,
         keys: &[String],
     ) -> Result<HashMap<String, Vec<RegionAssignment>>, Self::Error> {
-        Ok(self.0.region_histories(keys).await?.into_iter().collect())
+        Ok(self
+            .0
+            .region_histories(Some(keys))
+            .await?
+            .into_iter()
+            .collect())
     }
 }

@@ -255,10 +255,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Dealers by code (for the dataloader); unknown codes are left out.
     async fn dealers_by_code(&self, codes: &[String]) -> StoreResult<Vec<Dealer>>;
-    /// Region histories by dealer code.
+    /// Region histories by dealer code (every dealer's when `codes` is `None`).
     async fn region_histories(
         &self,
-        codes: &[String],
+        codes: Option<&[String]>,
     ) -> StoreResult<Vec<(String, Vec<RegionAssignment>)>>;
     /// Dealers matching `filter`, ordered by code, after the code `after`, at most `limit`.
     async fn list_dealers(
@@ -340,8 +340,6 @@ pub trait Store: Send + Sync + 'static {
         month: Month,
         sink: &mut (dyn for<'a> FnMut(i16, &'a str, i64, i64) + Send),
     ) -> StoreResult<u64>;
-    /// Every dealer's region history.
-    async fn all_region_histories(&self) -> StoreResult<Vec<(String, Vec<RegionAssignment>)>>;
 
     // --- bulk loading ---
 

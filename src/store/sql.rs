@@ -565,16 +565,20 @@ macro_rules! sql_store {
                 rows.iter().map(Self::dealer_row).collect()
             }
 
-            async fn region_histories(&self, codes: &[String]) -> StoreResult<Vec<(String, Vec<RegionAssignment>)>> {
-                if codes.is_empty() {
-                    return Ok(vec![]);
+            async fn region_histories(&self, codes: Option<&[String]>) -> StoreResult<Vec<(String, Vec<RegionAssignment>)>> {
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, from_month, region_code FROM dealer_regions");
+                if let Some(codes) = codes {
+                    if codes.is_empty() {
+                        return Ok(vec![]);
+                    }
+                    q.push(" WHERE dealer_code IN (");
+                    let mut sep = q.separated(", ");
+                    for c in codes {
+                        sep.push_bind(c.as_str());
+                    }
+                    q.push(")");
                 }
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, from_month, region_code FROM dealer_regions WHERE dealer_code IN (");
-                let mut sep = q.separated(", ");
-                for c in codes {
-                    sep.push_bind(c.as_str());
-                }
-                q.push(") ORDER BY dealer_code, from_month");
+                q.push(" ORDER BY dealer_code, from_month");
                 let rows = q.build().fetch_all(&self.pool).await?;
                 let mut out: Vec<(String, Vec<RegionAssignment>)> = Vec::new();
                 for r in &rows {
@@ -812,20 +816,6 @@ macro_rules! sql_store {
                     n += 1;
                 }
                 Ok(n)
-            }
-
-            async fn all_region_histories(&self) -> StoreResult<Vec<(String, Vec<RegionAssignment>)>> {
-                let rows = sqlx::query("SELECT dealer_code, from_month, region_code FROM dealer_regions ORDER BY dealer_code, from_month").fetch_all(&self.pool).await?;
-                let mut out: Vec<(String, Vec<RegionAssignment>)> = Vec::new();
-                for r in &rows {
-                    let code: String = r.try_get("dealer_code")?;
-                    let a = RegionAssignment { from: month_of(r.try_get("from_month")?)?, region_code: r.try_get("region_code")? };
-                    match out.last_mut() {
-                        Some((c, list)) if *c == code => list.push(a),
-                        _ => out.push((code, vec![a])),
-                    }
-                }
-                Ok(out)
             }
 
             async fn load_network(&self, regions: &[Region], dealers: &[NewDealer], moves: &[(String, String, Month)]) -> StoreResult<()> {
