@@ -48,6 +48,9 @@ impl Directory {
     }
 }
 
+/// Each dealer's region in one month, as an index into [`Directory::regions`].
+type RegionIds = Arc<Vec<Option<u16>>>;
+
 /// One month: `pairs[kpi position × dealers + dealer index]`, denominator 0 when no value.
 #[derive(Clone)]
 struct Slab {
@@ -63,7 +66,7 @@ struct State {
     slabs: HashMap<Month, Arc<Slab>>,
     next_version: u64,
     members: HashMap<(Month, Month), Arc<Vec<Member>>>,
-    region_ids: HashMap<Month, Arc<Vec<Option<u16>>>>,
+    region_ids: HashMap<Month, RegionIds>,
     memo: HashMap<(i16, Month, Month), Arc<KpiPeriod>>,
 }
 
@@ -361,7 +364,7 @@ impl KpiCache {
         range: MonthRange,
     ) -> StoreResult<Vec<MonthGroups>> {
         let directory = self.prepare(store, range).await?;
-        let slabs: Vec<(Month, Arc<Slab>, Arc<Vec<Option<u16>>>)> = {
+        let slabs: Vec<(Month, Arc<Slab>, RegionIds)> = {
             let mut s = self.state.write().expect("cache lock");
             range
                 .months()
