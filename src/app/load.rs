@@ -119,6 +119,7 @@ impl App {
             self.store.load_facts(&facts).await?;
             progress(i + 1, months.len(), summary.reports_inserted);
         }
+        self.store.analyze().await?;
         tracing::info!(
             dealers = summary.dealers,
             reports = summary.reports_inserted,

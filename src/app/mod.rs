@@ -89,6 +89,10 @@ impl App {
     pub async fn open(settings: Settings) -> anyhow::Result<App> {
         let store = store::connect(&settings.database_url).await?;
         store.migrate().await?;
+        if store.backend() == store::Backend::Sqlite {
+            // Cheap on SQLite (sampled); PostgreSQL keeps its own statistics.
+            store.analyze().await?;
+        }
         Self::with_store(settings, store).await
     }
 

@@ -228,6 +228,9 @@ pub trait Store: Send + Sync + 'static {
     /// Runs pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
 
+    /// Refreshes the query planner's statistics (after bulk loads and at start).
+    async fn analyze(&self) -> StoreResult<()>;
+
     /// Checks that the database answers.
     async fn ping(&self) -> StoreResult<()>;
 

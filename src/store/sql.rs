@@ -345,6 +345,16 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn analyze(&self) -> StoreResult<()> {
+                // Without statistics SQLite would answer a dealer's facts from the (kpi, month)
+                // key, reading every dealer of those months. A sampled ANALYZE takes milliseconds.
+                if $backend == Backend::Sqlite {
+                    sqlx::query("PRAGMA analysis_limit = 400").execute(&self.pool).await?;
+                }
+                sqlx::query("ANALYZE").execute(&self.pool).await?;
+                Ok(())
+            }
+
             async fn ping(&self) -> StoreResult<()> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())
@@ -500,9 +510,7 @@ macro_rules! sql_store {
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE dealer_code = ");
                 q.push_bind(dealer);
                 if let Some(k) = kpi {
-                    // `+kpi` keeps the planner on the dealer's index: on the (kpi, month, dealer)
-                    // key it would read every dealer of the months asked.
-                    q.push(" AND +kpi = ").push_bind(k);
+                    q.push(" AND kpi = ").push_bind(k);
                 }
                 q.push(" AND month >= ").push_bind(from.index()).push(" AND month <= ").push_bind(to.index()).push(" ORDER BY kpi, month");
                 let rows = q.build().fetch_all(&self.pool).await?;
