@@ -827,43 +827,35 @@ fn scorecard_load(token: &str, data: &Data) -> Load {
     }
 }
 
+/// One `kpiTrend` per request (36 months), the KPI rotating over `TREND_KPIS` and the
+/// dealer over the first dealers.
 fn trend_load(token: &str, data: &Data) -> Load {
     let selection = "month value unavailableReason regionCode regionValue regionDealers nationValue nationDealers";
-    let parts: Vec<String> = TREND_KPIS
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            format!("t{i}: kpiTrend(dealerCode: $d, kpi: \"{k}\", from: $from, to: $to) {{ {selection} }}")
-        })
-        .collect();
-    let query = format!(
-        "query($d: String!, $from: Month!, $to: Month!) {{ {} }}",
-        parts.join(" ")
-    );
+    let query = format!("query($d: String!, $k: String!, $from: Month!, $to: Month!) {{ kpiTrend(dealerCode: $d, kpi: $k, from: $from, to: $to) {{ {selection} }} }}");
     let dealers: Vec<String> = data.dealers.iter().map(|d| d.0.clone()).collect();
     let (from, to) = (data.month.plus(1 - TREND_MONTHS), data.month);
     Load {
         query,
         token: token.into(),
         vars: Box::new(
-            move |i| json!({ "d": dealers[i % dealers.len()], "from": from.to_string(), "to": to.to_string() }),
+            move |i| json!({ "d": dealers[i % dealers.len()], "k": TREND_KPIS[i % TREND_KPIS.len()], "from": from.to_string(), "to": to.to_string() }),
         ),
         check: Box::new(move |_, d| {
-            for i in 0..TREND_KPIS.len() {
-                let s = d[format!("t{i}")].as_array().ok_or("no series")?;
-                let ends = (
-                    s.first().and_then(|p| p["month"].as_str()),
-                    s.last().and_then(|p| p["month"].as_str()),
-                );
-                if s.len() != TREND_MONTHS as usize
-                    || ends != (Some(&*from.to_string()), Some(&*to.to_string()))
-                {
-                    return Err(format!(
-                        "{}: {} points, {ends:?} instead of {TREND_MONTHS} from {from} to {to}",
-                        TREND_KPIS[i],
-                        s.len()
-                    ));
-                }
+            let s = d["kpiTrend"].as_array().ok_or("no series")?;
+            let ends = (
+                s.first().and_then(|p| p["month"].as_str()),
+                s.last().and_then(|p| p["month"].as_str()),
+            );
+            if s.len() != TREND_MONTHS as usize
+                || ends != (Some(&*from.to_string()), Some(&*to.to_string()))
+            {
+                return Err(format!(
+                    "{} points, {ends:?} instead of {TREND_MONTHS} from {from} to {to}",
+                    s.len()
+                ));
+            }
+            if !s.iter().any(|p| p["nationValue"].is_number()) {
+                return Err("no nation value in the series".into());
             }
             Ok(())
         }),
