@@ -11,6 +11,10 @@ use msi_hub::config::Settings;
 use msi_hub::domain::{Month, MonthRange};
 use msi_hub::generator::Spec;
 
+/// mimalloc: many short-lived allocations (rows, GraphQL values) fragment glibc's arenas.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "msi-hub",

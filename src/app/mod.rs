@@ -89,8 +89,8 @@ impl App {
     pub async fn open(settings: Settings) -> anyhow::Result<App> {
         let store = store::connect(&settings.database_url).await?;
         store.migrate().await?;
-        if store.backend() == store::Backend::Sqlite {
-            // Cheap on SQLite (sampled); PostgreSQL keeps its own statistics.
+        // Statistics, once: SQLite keeps them in the file (PostgreSQL keeps its own up to date).
+        if store.backend() == store::Backend::Sqlite && !store.has_statistics().await? {
             store.analyze().await?;
         }
         Self::with_store(settings, store).await

@@ -228,8 +228,11 @@ pub trait Store: Send + Sync + 'static {
     /// Runs pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
 
-    /// Refreshes the query planner's statistics (after bulk loads and at start).
+    /// Refreshes the query planner's statistics (after bulk loads).
     async fn analyze(&self) -> StoreResult<()>;
+
+    /// Whether the planner has statistics at all (SQLite: `sqlite_stat1` exists).
+    async fn has_statistics(&self) -> StoreResult<bool>;
 
     /// Checks that the database answers.
     async fn ping(&self) -> StoreResult<()>;

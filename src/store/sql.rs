@@ -355,6 +355,14 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn has_statistics(&self) -> StoreResult<bool> {
+                if $backend == Backend::Postgres {
+                    return Ok(true);
+                }
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").fetch_one(&self.pool).await?;
+                Ok(n > 0)
+            }
+
             async fn ping(&self) -> StoreResult<()> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())
