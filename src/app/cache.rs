@@ -22,6 +22,8 @@ use crate::store::{ChangeKind, DealerFilter, Store, StoreResult};
 
 /// How long a missing change-log sequence number is asked for again.
 const GAP_PATIENCE: Duration = Duration::from_secs(60);
+/// How far back a fresh cache looks for missing change-log numbers.
+const GAP_WINDOW: i64 = 1000;
 /// Most KPI-period results kept.
 const MEMO_LIMIT: usize = 256;
 
@@ -51,11 +53,18 @@ impl Directory {
 /// Each dealer's region in one month, as an index into [`Directory::regions`].
 type RegionIds = Arc<Vec<Option<u16>>>;
 
-/// One month: `pairs[kpi position × dealers + dealer index]`, denominator 0 when no value.
+/// One month: `pairs[kpi position × dealers + dealer index]`, denominator 0 when no value;
+/// empty for a month without any fact (so that asking for old months costs no memory).
 #[derive(Clone)]
 struct Slab {
     pairs: Vec<(i64, i64)>,
     version: u64,
+}
+
+impl Slab {
+    fn pair(&self, at: usize) -> (i64, i64) {
+        self.pairs.get(at).copied().unwrap_or((0, 0))
+    }
 }
 
 #[derive(Default)]
@@ -106,10 +115,35 @@ fn kpi_position(id: i16) -> Option<usize> {
 impl KpiCache {
     /// Applies the change log since the last sync.
     async fn sync(&self, store: &dyn Store) -> StoreResult<()> {
-        let (after, gaps): (i64, Vec<i64>) = {
+        let (after, gaps, empty): (i64, Vec<i64>, bool) = {
             let s = self.state.read().expect("cache lock");
-            (s.last_seq, s.gaps.iter().map(|g| g.0).collect())
+            (
+                s.last_seq,
+                s.gaps.iter().map(|g| g.0).collect(),
+                s.directory.is_none(),
+            )
         };
+        if empty {
+            // Nothing cached, nothing to invalidate: skip the log's history, but remember the
+            // recent numbers missing from it (transactions that may still commit).
+            let last = store.last_change().await?;
+            let window = (last - GAP_WINDOW).max(after);
+            let seen: std::collections::HashSet<i64> = store
+                .changes_since(window, &[])
+                .await?
+                .iter()
+                .map(|c| c.seq)
+                .collect();
+            let now = Instant::now();
+            let mut s = self.state.write().expect("cache lock");
+            s.gaps.extend(
+                (window + 1..=last)
+                    .filter(|q| !seen.contains(q))
+                    .map(|q| (q, now)),
+            );
+            s.last_seq = s.last_seq.max(last);
+            return Ok(());
+        }
         let changes = store.changes_since(after, &gaps).await?;
         if changes.is_empty() {
             return Ok(());
@@ -179,6 +213,9 @@ impl KpiCache {
                 };
                 // Copy-on-write: a reader still holding the old slab keeps a consistent copy.
                 let slab = Arc::make_mut(slab);
+                if slab.pairs.is_empty() {
+                    slab.pairs = vec![(0, 0); KPIS.len() * n];
+                }
                 for k in 0..KPIS.len() {
                     slab.pairs[k * n + idx] = (0, 0);
                 }
@@ -279,6 +316,9 @@ impl KpiCache {
                     }
                 })
                 .await?;
+            if pairs.iter().all(|p| p.1 == 0) {
+                pairs = Vec::new();
+            }
             let mut s = self.state.write().expect("cache lock");
             s.next_version += 1;
             let version = s.next_version;
@@ -318,11 +358,11 @@ impl KpiCache {
             Some(m) => m,
             None => {
                 let m = Arc::new(members_of(&directory, range));
-                self.state
-                    .write()
-                    .expect("cache lock")
-                    .members
-                    .insert((range.from, range.to), m.clone());
+                let mut s = self.state.write().expect("cache lock");
+                if s.members.len() >= MEMO_LIMIT {
+                    s.members.clear();
+                }
+                s.members.insert((range.from, range.to), m.clone());
                 m
             }
         };
@@ -331,7 +371,7 @@ impl KpiCache {
         let mut pairs: Vec<Option<Pair>> = vec![None; n];
         for slab in &slabs {
             for (i, p) in pairs.iter_mut().enumerate() {
-                let (num, den) = slab.pairs[k * n + i];
+                let (num, den) = slab.pair(k * n + i);
                 if den != 0 {
                     let acc = p.get_or_insert(Pair { num: 0, den: 0 });
                     acc.num = acc.num.saturating_add(num);
@@ -387,7 +427,7 @@ impl KpiCache {
                 let mut sums = vec![(0i64, 0i64, 0i64); directory.regions.len()];
                 let mut nation = (0i64, 0i64, 0i64);
                 for (i, region) in ids.iter().enumerate() {
-                    let (num, den) = slab.pairs[k * n + i];
+                    let (num, den) = slab.pair(k * n + i);
                     if den <= 0 {
                         continue;
                     }
@@ -435,7 +475,7 @@ impl KpiCache {
             .map(|m| {
                 s.slabs
                     .get(&m)
-                    .map(|slab| slab.pairs[k * n + i])
+                    .map(|slab| slab.pair(k * n + i))
                     .filter(|(_, den)| *den > 0)
                     .map(|(num, den)| Pair { num, den })
             })
@@ -461,7 +501,7 @@ impl KpiCache {
                 continue;
             };
             for (k, acc) in out.iter_mut().enumerate() {
-                let (num, den) = slab.pairs[k * n + i];
+                let (num, den) = slab.pair(k * n + i);
                 if den > 0 {
                     let p = acc.get_or_insert(Pair { num: 0, den: 0 });
                     p.num = p.num.saturating_add(num);
