@@ -128,34 +128,6 @@ pub fn standings(values: &[f64], direction: Direction) -> Vec<Standing> {
     out
 }
 
-/// Standing of `value` within a group's sorted-by-goodness values, without re-sorting.
-pub fn standing_in(value: f64, group: &[f64], direction: Direction) -> Standing {
-    let better = group
-        .iter()
-        .filter(|&&g| {
-            matches!(direction, Direction::HigherIsBetter) && g > value
-                || matches!(direction, Direction::LowerIsBetter) && g < value
-        })
-        .count();
-    let worse = group
-        .iter()
-        .filter(|&&g| {
-            matches!(direction, Direction::HigherIsBetter) && g < value
-                || matches!(direction, Direction::LowerIsBetter) && g > value
-        })
-        .count();
-    let n = group.len();
-    let percentile = if n > 1 {
-        100.0 * worse as f64 / (n - 1) as f64
-    } else {
-        100.0
-    };
-    Standing {
-        rank: better + 1,
-        percentile,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,7 +164,6 @@ mod tests {
         // agrees with a plain sort: rank = 1 + strictly better
         for (i, s) in standings(&v, Direction::HigherIsBetter).iter().enumerate() {
             assert_eq!(s.rank, 1 + v.iter().filter(|&&x| x > v[i]).count());
-            assert_eq!(*s, standing_in(v[i], &v, Direction::HigherIsBetter));
         }
     }
 

@@ -310,15 +310,6 @@ pub trait Store: Send + Sync + 'static {
     async fn params(&self) -> StoreResult<Vec<ParamValue>>;
     /// Sets a parameter and recomputes the KPIs that read it for that year.
     async fn set_param(&self, value: &ParamValue, author: &str, now: i64) -> StoreResult<u64>;
-    /// Recomputes the facts of a dealer (all when `None`) for `from..=to` (every KPI, or `only`).
-    async fn recompute_facts(
-        &self,
-        dealer: Option<&str>,
-        from: Month,
-        to: Month,
-        only: Option<&[i16]>,
-        now: i64,
-    ) -> StoreResult<u64>;
     /// Inserts or replaces facts (bulk loading).
     async fn load_facts(&self, rows: &[FactRow]) -> StoreResult<()>;
     /// A dealer's facts for `from..=to`: one KPI, or every KPI when `kpi` is `None`.

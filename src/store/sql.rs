@@ -499,13 +499,6 @@ macro_rules! sql_store {
                 Ok(n)
             }
 
-            async fn recompute_facts(&self, dealer: Option<&str>, from: Month, to: Month, only: Option<&[i16]>, now: i64) -> StoreResult<u64> {
-                let mut tx = self.pool.begin().await?;
-                let n = Self::recompute_in(&mut tx, dealer, from, to, only, now).await?;
-                tx.commit().await?;
-                Ok(n)
-            }
-
             async fn load_facts(&self, rows: &[FactRow]) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
                 Self::insert_facts(&mut tx, rows).await?;
