@@ -174,7 +174,20 @@ macro_rules! sql_store {
                 })
             }
 
-            fn fact_row(r: &$Row) -> StoreResult<FactRow> {
+/// Appends `(v1, v2, ...)` with every value bound (callers handle an empty list).
+            fn push_list<'a, T>(q: &mut sqlx::QueryBuilder<'a, $Db>, values: impl Iterator<Item = T>)
+            where
+                T: 'a + sqlx::Encode<'a, $Db> + sqlx::Type<$Db>,
+            {
+                q.push("(");
+                let mut sep = q.separated(", ");
+                for v in values {
+                    sep.push_bind(v);
+                }
+                sep.push_unseparated(")");
+            }
+
+                        fn fact_row(r: &$Row) -> StoreResult<FactRow> {
                 Ok(FactRow {
                     kpi: r.try_get("kpi")?,
                     month: month_of(r.try_get("month")?)?,
@@ -247,12 +260,8 @@ macro_rules! sql_store {
                     q.push(" AND dealer_code = ").push_bind(d);
                 }
                 if let Some(ids) = only {
-                    q.push(" AND kpi IN (");
-                    let mut sep = q.separated(", ");
-                    for id in ids {
-                        sep.push_bind(*id);
-                    }
-                    q.push(")");
+                    q.push(" AND kpi IN ");
+                    Self::push_list(&mut q, ids.iter().copied());
                 }
                 q.build().execute(&mut *conn).await?;
                 Self::insert_facts(&mut *conn, &facts).await?;
@@ -322,12 +331,8 @@ macro_rules! sql_store {
                     if regions.is_empty() {
                         q.push(" AND 1 = 0");
                     } else {
-                        q.push(" AND x.region_code IN (");
-                        let mut sep = q.separated(", ");
-                        for r in regions {
-                            sep.push_bind(r.as_str());
-                        }
-                        q.push(")");
+                        q.push(" AND x.region_code IN ");
+                        Self::push_list(&mut q, regions.iter().map(|r| r.as_str()));
                     }
                 }
                 q
@@ -540,12 +545,8 @@ macro_rules! sql_store {
                             if rs.is_empty() {
                                 return Ok(vec![]);
                             }
-                            q.push(" AND region_code IN (");
-                            let mut sep = q.separated(", ");
-                            for r in rs {
-                                sep.push_bind(r.clone());
-                            }
-                            q.push(")");
+                            q.push(" AND region_code IN ");
+                            Self::push_list(&mut q, rs.iter().cloned());
                         }
                         q.push(" ORDER BY dealer_code LIMIT ").push_bind((fq.limit - out.len()) as i64);
                         for r in q.build().fetch_all(&self.pool).await? {
@@ -561,12 +562,8 @@ macro_rules! sql_store {
             }
 
             async fn dealers_by_code(&self, codes: &[String]) -> StoreResult<Vec<Dealer>> {
-                let mut q = sqlx::QueryBuilder::<$Db>::new(format!("SELECT {DEALER_COLUMNS} FROM dealers d WHERE d.code IN ("));
-                let mut sep = q.separated(", ");
-                for c in codes {
-                    sep.push_bind(c.as_str());
-                }
-                q.push(")");
+                let mut q = sqlx::QueryBuilder::<$Db>::new(format!("SELECT {DEALER_COLUMNS} FROM dealers d WHERE d.code IN "));
+                Self::push_list(&mut q, codes.iter().map(|c| c.as_str()));
                 if codes.is_empty() {
                     return Ok(vec![]);
                 }
@@ -580,12 +577,8 @@ macro_rules! sql_store {
                     if codes.is_empty() {
                         return Ok(vec![]);
                     }
-                    q.push(" WHERE dealer_code IN (");
-                    let mut sep = q.separated(", ");
-                    for c in codes {
-                        sep.push_bind(c.as_str());
-                    }
-                    q.push(")");
+                    q.push(" WHERE dealer_code IN ");
+                    Self::push_list(&mut q, codes.iter().map(|c| c.as_str()));
                 }
                 q.push(" ORDER BY dealer_code, from_month");
                 let rows = q.build().fetch_all(&self.pool).await?;
@@ -780,12 +773,8 @@ macro_rules! sql_store {
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT seq, kind, dealer_code, from_month, to_month FROM change_log WHERE seq > ");
                 q.push_bind(after);
                 if !also.is_empty() {
-                    q.push(" OR seq IN (");
-                    let mut sep = q.separated(", ");
-                    for s in also {
-                        sep.push_bind(*s);
-                    }
-                    q.push(")");
+                    q.push(" OR seq IN ");
+                    Self::push_list(&mut q, also.iter().copied());
                 }
                 q.push(" ORDER BY seq");
                 let rows = q.build().fetch_all(&self.pool).await?;
@@ -810,12 +799,9 @@ macro_rules! sql_store {
             async fn month_facts(&self, month: Month, sink: &mut (dyn for<'a> FnMut(i16, &'a str, i64, i64) + Send)) -> StoreResult<u64> {
                 use futures_util::TryStreamExt;
                 // The KPI list lets both databases walk the (kpi, month, dealer) key, one range per KPI.
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, dealer_code, numerator, denominator FROM kpi_facts WHERE kpi IN (");
-                let mut sep = q.separated(", ");
-                for k in kpi::KPIS {
-                    sep.push_bind(k.id);
-                }
-                q.push(") AND month = ").push_bind(month.index()).push(" AND denominator IS NOT NULL");
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, dealer_code, numerator, denominator FROM kpi_facts WHERE kpi IN ");
+                Self::push_list(&mut q, kpi::KPIS.iter().map(|k| k.id));
+                q.push(" AND month = ").push_bind(month.index()).push(" AND denominator IS NOT NULL");
                 let query = q.build();
                 let mut rows = query.fetch(&self.pool);
                 let mut n = 0;
