@@ -702,3 +702,80 @@ async fn the_fact_table_holds_the_same_facts_compactly() {
     let d = t.ok(&t.dealer("D2"), q, json!({})).await["kpiFactTable"].clone();
     assert!(d["rows"].as_array().unwrap().iter().all(|r| r[0] == "D2"));
 }
+
+#[tokio::test]
+async fn the_fact_table_as_csv_is_the_same_rows_as_text() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    comebacks_may(&t).await;
+    let q = r#"{ kpiFactTable(from: "2024-05", to: "2024-05", kpis: ["comeback_rate", "pm_notification"]) { rows csv count } }"#;
+    let page = t.ok(&t.bi(), q, json!({})).await["kpiFactTable"].clone();
+    let rows = page["rows"].as_array().unwrap();
+    let csv = page["csv"].as_str().unwrap();
+    assert!(csv.ends_with('\n'), "{csv}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), rows.len());
+    assert_eq!(page["count"].as_u64(), Some(rows.len() as u64));
+    for (line, row) in lines.iter().zip(rows) {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(cells.len(), 9, "{line}");
+        for (i, cell) in cells.iter().enumerate() {
+            match &row[i] {
+                Value::Null => assert_eq!(*cell, "", "column {i} of {line}"),
+                Value::String(s) => assert_eq!(cell, s, "column {i} of {line}"),
+                Value::Number(n) => {
+                    let v: f64 = cell.parse().unwrap();
+                    assert!((v - n.as_f64().unwrap()).abs() < 1e-9, "{line}");
+                }
+                other => panic!("unexpected cell {other}"),
+            }
+        }
+    }
+    // D3: 2 comebacks of 40 delivered, 5 %
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("D3,") && l.contains(",comeback_rate,2,40,5,")),
+        "{csv}"
+    );
+}
+
+#[tokio::test]
+async fn an_amendment_rewrites_only_the_facts_it_changes() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    comebacks_may(&t).await;
+    let q = r#"query($since: DateTime) { kpiFactTable(from: "2024-05", to: "2024-05", updatedSince: $since, first: 10000) { rows count } }"#;
+    let before = t.ok(&t.bi(), q, json!({})).await["kpiFactTable"].clone();
+    let catalog = before["count"].as_i64().unwrap() / 3;
+    let latest = before["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| chrono::DateTime::parse_from_rfc3339(r[8].as_str().unwrap()).unwrap())
+        .max()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // D3 had 2 comebacks of 40 delivered; now 3.
+    let input = report_input(&[("ro_comebacks", json!(3)), ("ro_delivered", json!(40))]);
+    let r = amend(&t, &t.admin(), "D3", "2024-05", input, 1, "recount").await;
+    assert_eq!(
+        r["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
+        "{r}"
+    );
+    let since = (latest + chrono::Duration::milliseconds(1)).to_rfc3339();
+    let after = t.ok(&t.bi(), q, json!({ "since": since })).await["kpiFactTable"].clone();
+    let rows = after["rows"].as_array().unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r[3] == "comeback_rate" && r[4] == "3" && r[5] == "40"),
+        "{after}"
+    );
+    assert!(rows.iter().all(|r| r[0] == "D3"), "{after}");
+    // Only the KPIs that read ro_comebacks moved; the rest keep their write time.
+    assert!(
+        (rows.len() as i64) < catalog / 4,
+        "{} of {catalog}",
+        rows.len()
+    );
+}

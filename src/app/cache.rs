@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 
 use super::kpi::Member;
 use crate::domain::kpi::Direction;
-use crate::domain::kpi::{KpiDef, KPIS};
+use crate::domain::kpi::{FactValue, KpiDef, Unavailable, KPIS};
 use crate::domain::network::region_at;
 use crate::domain::stats::{aggregate, standings, Aggregate, Pair, Standing};
 use crate::domain::{Dealer, Month, MonthRange, Period, RegionAssignment};
-use crate::store::{ChangeKind, DealerFilter, Store, StoreResult};
+use crate::store::{ChangeKind, DealerFilter, FactQuery, FactRow, Store, StoreResult};
 
 /// How long a missing change-log sequence number is asked for again.
 const GAP_PATIENCE: Duration = Duration::from_secs(60);
@@ -34,6 +34,8 @@ pub struct Directory {
     pub index: HashMap<String, usize>,
     /// Every region code in the histories; `region_ids` point into it.
     pub regions: Vec<String>,
+    /// Dealer indexes in code order (byte order, as the databases sort codes).
+    pub by_code: Vec<usize>,
 }
 
 impl Directory {
@@ -55,15 +57,67 @@ type RegionIds = Arc<Vec<Option<u16>>>;
 
 /// One month: `pairs[kpi position × dealers + dealer index]`, denominator 0 when no value;
 /// empty for a month without any fact (so that asking for old months costs no memory).
-#[derive(Clone)]
+/// `kinds` and `stamp_of` (same positions) say which facts exist, why a value is missing
+/// and when each was written, so that BI fact pages are served from here too.
+#[derive(Clone, Default)]
 struct Slab {
     pairs: Vec<(i64, i64)>,
+    kinds: Vec<u8>,
+    stamp_of: Vec<u32>,
+    /// Distinct `updated_at` values; facts written together share one.
+    stamps: Vec<i64>,
     version: u64,
 }
+
+/// `kinds` entries: no fact, a value, or [`KIND_REASON`] + the reason's position.
+const KIND_NONE: u8 = 0;
+const KIND_VALUE: u8 = 1;
+const KIND_REASON: u8 = 2;
 
 impl Slab {
     fn pair(&self, at: usize) -> (i64, i64) {
         self.pairs.get(at).copied().unwrap_or((0, 0))
+    }
+
+    /// Makes room for every fact of `n` dealers (a month that had none).
+    fn allocate(&mut self, n: usize) {
+        if self.pairs.is_empty() {
+            self.pairs = vec![(0, 0); KPIS.len() * n];
+            self.kinds = vec![KIND_NONE; KPIS.len() * n];
+            self.stamp_of = vec![0; KPIS.len() * n];
+        }
+    }
+
+    fn set(&mut self, at: usize, value: FactValue, updated_at: i64) {
+        let (pair, kind) = match value {
+            Ok(p) => (p, KIND_VALUE),
+            Err(u) => {
+                let r = Unavailable::ALL.iter().position(|x| *x == u).unwrap_or(0);
+                ((0, 0), KIND_REASON + r as u8)
+            }
+        };
+        if self.stamps.last() != Some(&updated_at) {
+            self.stamps.push(updated_at);
+        }
+        self.pairs[at] = pair;
+        self.kinds[at] = kind;
+        self.stamp_of[at] = (self.stamps.len() - 1) as u32;
+    }
+
+    fn clear(&mut self, at: usize) {
+        self.pairs[at] = (0, 0);
+        self.kinds[at] = KIND_NONE;
+    }
+
+    /// The fact at `at`: its value or reason and `updated_at`.
+    fn fact(&self, at: usize) -> Option<(FactValue, i64)> {
+        let kind = *self.kinds.get(at)?;
+        let value = match kind {
+            KIND_NONE => return None,
+            KIND_VALUE => Ok(self.pairs[at]),
+            r => Err(*Unavailable::ALL.get(usize::from(r - KIND_REASON))?),
+        };
+        Some((value, self.stamps[self.stamp_of[at] as usize]))
     }
 }
 
@@ -213,15 +267,13 @@ impl KpiCache {
                 };
                 // Copy-on-write: a reader still holding the old slab keeps a consistent copy.
                 let slab = Arc::make_mut(slab);
-                if slab.pairs.is_empty() {
-                    slab.pairs = vec![(0, 0); KPIS.len() * n];
-                }
+                slab.allocate(n);
                 for k in 0..KPIS.len() {
-                    slab.pairs[k * n + idx] = (0, 0);
+                    slab.clear(k * n + idx);
                 }
                 for f in facts.iter().filter(|f| f.month == month) {
-                    if let (Ok((num, den)), Some(k)) = (f.value, kpi_position(f.kpi)) {
-                        slab.pairs[k * n + idx] = (num, den);
+                    if let Some(k) = kpi_position(f.kpi) {
+                        slab.set(k * n + idx, f.value, f.updated_at);
                     }
                 }
                 slab.version = version;
@@ -281,11 +333,14 @@ impl KpiCache {
                     .collect();
                 regions.sort();
                 regions.dedup();
+                let mut by_code: Vec<usize> = (0..dealers.len()).collect();
+                by_code.sort_by(|a, b| dealers[*a].code.cmp(&dealers[*b].code));
                 let d = Arc::new(Directory {
                     dealers,
                     histories,
                     index,
                     regions,
+                    by_code,
                 });
                 let mut s = self.state.write().expect("cache lock");
                 s.drop_all();
@@ -305,24 +360,26 @@ impl KpiCache {
             {
                 continue;
             }
-            let mut pairs = vec![(0i64, 0i64); KPIS.len() * n];
+            let mut slab = Slab::default();
+            slab.allocate(n);
             let positions: HashMap<i16, usize> =
                 KPIS.iter().enumerate().map(|(k, d)| (d.id, k)).collect();
-            store
-                .month_facts(month, &mut |kpi, dealer, num, den| {
+            let loaded = store
+                .month_facts(month, &mut |kpi, dealer, value, updated_at| {
                     if let (Some(&k), Some(&i)) = (positions.get(&kpi), directory.index.get(dealer))
                     {
-                        pairs[k * n + i] = (num, den);
+                        slab.set(k * n + i, value, updated_at);
                     }
                 })
                 .await?;
-            if pairs.iter().all(|p| p.1 == 0) {
-                pairs = Vec::new();
+            if loaded == 0 {
+                slab = Slab::default();
             }
             let mut s = self.state.write().expect("cache lock");
             s.next_version += 1;
             let version = s.next_version;
-            s.slabs.insert(month, Arc::new(Slab { pairs, version }));
+            slab.version = version;
+            s.slabs.insert(month, Arc::new(slab));
         }
         Ok(directory)
     }
@@ -453,33 +510,126 @@ impl KpiCache {
             .collect())
     }
 
-    /// One dealer's pair of one KPI for each month of `range`.
+    /// One dealer's value of one KPI for each month of `range` (a pair with a positive
+    /// denominator, or why there is none), with its region history; `None` for an unknown
+    /// dealer.
     pub async fn dealer_series(
         &self,
         store: &dyn Store,
         dealer: &str,
         kpi: &'static KpiDef,
         range: MonthRange,
-    ) -> StoreResult<Vec<Option<Pair>>> {
+    ) -> StoreResult<Option<DealerSeries>> {
         let directory = self.prepare(store, range).await?;
         let Some(&i) = directory.index.get(dealer) else {
-            return Ok(vec![None; range.len()]);
+            return Ok(None);
         };
         let (n, k) = (
             directory.dealers.len(),
             kpi_position(kpi.id).expect("catalog KPI"),
         );
         let s = self.state.read().expect("cache lock");
-        Ok(range
+        let values = range
             .months()
             .map(|m| {
-                s.slabs
-                    .get(&m)
-                    .map(|slab| slab.pair(k * n + i))
-                    .filter(|(_, den)| *den > 0)
-                    .map(|(num, den)| Pair { num, den })
+                let fact = s.slabs.get(&m).and_then(|slab| slab.fact(k * n + i));
+                match fact {
+                    None => Err(Unavailable::MissingReport),
+                    Some((Ok((num, den)), _)) if den > 0 => Ok(Pair { num, den }),
+                    Some((Ok(_), _)) => Err(Unavailable::ZeroDenominator),
+                    Some((Err(u), _)) => Err(u),
+                }
             })
-            .collect())
+            .collect();
+        Ok(Some(DealerSeries {
+            values,
+            history: directory.histories[i].clone(),
+        }))
+    }
+
+    /// A page of facts from memory, in the order of the stored pages (KPI id, month, dealer
+    /// code), when every month of the query is loaded; `None` otherwise (read the database).
+    /// As of the last [`KpiCache::refresh`].
+    pub fn fact_page(&self, q: &FactQuery) -> Option<Vec<FactRow>> {
+        let range = MonthRange::new(q.from, q.to)?;
+        let (directory, slabs, ids) = {
+            let mut s = self.state.write().expect("cache lock");
+            let directory = s.directory.clone()?;
+            let mut slabs = Vec::with_capacity(range.len());
+            let mut ids = Vec::with_capacity(range.len());
+            for m in range.months() {
+                slabs.push(s.slabs.get(&m)?.clone());
+                ids.push(
+                    s.region_ids
+                        .entry(m)
+                        .or_insert_with(|| Arc::new(directory.region_ids(m)))
+                        .clone(),
+                );
+            }
+            (directory, slabs, ids)
+        };
+        let n = directory.dealers.len();
+        let regions: Option<Vec<u16>> = q.regions.as_ref().map(|rs| {
+            rs.iter()
+                .filter_map(|r| directory.regions.iter().position(|x| x == r))
+                .map(|i| i as u16)
+                .collect()
+        });
+        let only = match &q.dealer {
+            Some(d) => Some(directory.index.get(d).copied()?),
+            None => None,
+        };
+        let mut out = Vec::new();
+        let (start_kpi, start_month, start_dealer) = match &q.after {
+            Some((k, m, d)) => (*k, *m, Some(d.as_str())),
+            None => (i16::MIN, q.from, None),
+        };
+        for &kpi in q.kpis.iter().filter(|&&k| k >= start_kpi) {
+            let Some(k) = kpi_position(kpi) else { continue };
+            for (step, month) in range.months().enumerate() {
+                let resume = kpi == start_kpi && month <= start_month;
+                if resume && month < start_month {
+                    continue;
+                }
+                let (slab, ids) = (&slabs[step], &ids[step]);
+                if slab.kinds.is_empty() {
+                    continue;
+                }
+                let first = match (resume, start_dealer) {
+                    (true, Some(after)) => directory
+                        .by_code
+                        .partition_point(|&i| directory.dealers[i].code.as_str() <= after),
+                    _ => 0,
+                };
+                for &i in &directory.by_code[first..] {
+                    if only.is_some_and(|o| o != i) {
+                        continue;
+                    }
+                    let Some(region) = ids[i] else { continue };
+                    if regions.as_ref().is_some_and(|rs| !rs.contains(&region)) {
+                        continue;
+                    }
+                    let Some((value, updated_at)) = slab.fact(k * n + i) else {
+                        continue;
+                    };
+                    if q.updated_since.is_some_and(|t| updated_at < t) {
+                        continue;
+                    }
+                    out.push(FactRow {
+                        kpi,
+                        month,
+                        dealer_code: directory.dealers[i].code.clone(),
+                        region_code: directory.regions[usize::from(region)].clone(),
+                        value,
+                        updated_at,
+                    });
+                    if out.len() >= q.limit {
+                        return Some(out);
+                    }
+                }
+            }
+        }
+        Some(out)
     }
 
     /// One dealer's summed pair for every KPI (catalog order) over `range`.
@@ -511,6 +661,12 @@ impl KpiCache {
         }
         Ok(out)
     }
+}
+
+/// A dealer's monthly values of one KPI and its region history.
+pub struct DealerSeries {
+    pub values: Vec<Result<Pair, Unavailable>>,
+    pub history: Vec<RegionAssignment>,
 }
 
 /// Sums of one month for series.
@@ -549,6 +705,8 @@ pub struct KpiPeriod {
     directory: Arc<Directory>,
     /// Peer-group aggregates, computed on first use.
     peers: std::sync::Mutex<HashMap<(String, crate::domain::SizeTier), Aggregate>>,
+    /// Rankings by scope, sorted on first use: a ranking page then costs no sort.
+    rankings: std::sync::Mutex<HashMap<super::Scope, Arc<Vec<Ranked>>>>,
     nation: Aggregate,
     /// Nation values, best first.
     nation_sorted: Vec<f64>,
@@ -556,6 +714,7 @@ pub struct KpiPeriod {
 }
 
 /// A scope's dealers with a value, best first.
+#[derive(Debug, Clone)]
 pub struct Ranked {
     pub index: usize,
     pub pair: Pair,
@@ -625,6 +784,7 @@ impl KpiPeriod {
             regions,
             directory,
             peers: Default::default(),
+            rankings: Default::default(),
         }
     }
 
@@ -680,7 +840,7 @@ impl KpiPeriod {
             _ => {
                 return self
                     .ranked(scope)
-                    .into_iter()
+                    .iter()
                     .find(|r| r.index == i)
                     .map(|r| r.standing)
             }
@@ -705,8 +865,21 @@ impl KpiPeriod {
         })
     }
 
-    /// The scope's dealers with a value, best first (ties share a rank, then by code).
-    pub fn ranked(&self, scope: &super::Scope) -> Vec<Ranked> {
+    /// The scope's dealers with a value, best first (ties share a rank, then by code);
+    /// sorted once per scope.
+    pub fn ranked(&self, scope: &super::Scope) -> Arc<Vec<Ranked>> {
+        if let Some(hit) = self.rankings.lock().expect("ranking lock").get(scope) {
+            return hit.clone();
+        }
+        let ranked = Arc::new(self.rank(scope));
+        self.rankings
+            .lock()
+            .expect("ranking lock")
+            .insert(scope.clone(), ranked.clone());
+        ranked
+    }
+
+    fn rank(&self, scope: &super::Scope) -> Vec<Ranked> {
         let idx: Vec<usize> = (0..self.members.len())
             .filter(|&i| self.values[i].is_some() && self.in_scope(i, scope))
             .collect();
@@ -743,5 +916,164 @@ impl KpiPeriod {
     /// Index of a dealer.
     pub fn index_of(&self, code: &str) -> Option<usize> {
         self.directory.index.get(code).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Region, SizeTier};
+    use crate::store::{NewDealer, SqliteStore};
+
+    fn month(s: &str) -> Month {
+        s.parse().unwrap()
+    }
+
+    /// Five dealers in two regions (D3 moves to R2 in March), three months, three KPIs, with
+    /// values, reasons, missing facts and several write times.
+    async fn network() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("cache.db").display());
+        let store = SqliteStore::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let regions: Vec<Region> = ["R1", "R2"]
+            .iter()
+            .map(|r| Region {
+                code: r.to_string(),
+                name: r.to_string(),
+            })
+            .collect();
+        // Created out of code order: the cache must still page in code order.
+        let dealers: Vec<NewDealer> = ["D5", "D1", "D4", "D3", "D2"]
+            .iter()
+            .enumerate()
+            .map(|(i, code)| NewDealer {
+                dealer: Dealer {
+                    code: code.to_string(),
+                    name: format!("Dealer {code}"),
+                    brand: "B".into(),
+                    province: "P".into(),
+                    city: "C".into(),
+                    size_tier: SizeTier::Medium,
+                    opened: month("2023-01"),
+                    closed: None,
+                },
+                region_code: if i % 2 == 0 { "R1" } else { "R2" }.into(),
+            })
+            .collect();
+        let moves = [("D3".to_string(), "R1".to_string(), month("2024-03"))];
+        store
+            .load_network(&regions, &dealers, &moves)
+            .await
+            .unwrap();
+        let histories: HashMap<String, Vec<RegionAssignment>> = store
+            .region_histories(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+        let mut facts = Vec::new();
+        for (m, name) in ["2024-01", "2024-02", "2024-03"].iter().enumerate() {
+            for (k, def) in KPIS.iter().take(3).enumerate() {
+                for (d, code) in ["D1", "D2", "D3", "D4", "D5"].iter().enumerate() {
+                    let seed = (m * 15 + k * 5 + d) as i64;
+                    if seed % 7 == 3 {
+                        continue; // no fact: no report that month
+                    }
+                    let value = if seed % 5 == 1 {
+                        Err(Unavailable::ALL[(seed as usize) % Unavailable::ALL.len()])
+                    } else {
+                        Ok((seed * 10, seed + 1))
+                    };
+                    let region = region_at(&histories[*code], month(name)).unwrap();
+                    facts.push(FactRow {
+                        kpi: def.id,
+                        month: month(name),
+                        dealer_code: code.to_string(),
+                        region_code: region.to_string(),
+                        value,
+                        updated_at: 1000 + seed % 4,
+                    });
+                }
+            }
+        }
+        store.load_facts(&facts).await.unwrap();
+        (dir, store)
+    }
+
+    fn query(from: &str, to: &str, limit: usize) -> FactQuery {
+        FactQuery {
+            from: month(from),
+            to: month(to),
+            updated_since: None,
+            kpis: KPIS.iter().take(3).map(|k| k.id).collect(),
+            regions: None,
+            dealer: None,
+            after: None,
+            limit,
+        }
+    }
+
+    /// Every page of `q` from memory and from the database, following the cursors.
+    async fn both(cache: &KpiCache, store: &SqliteStore, mut q: FactQuery) -> Vec<FactRow> {
+        let mut all = Vec::new();
+        loop {
+            let memory = cache.fact_page(&q).expect("months are cached");
+            let stored = store.fact_page(&q).await.unwrap();
+            assert_eq!(memory, stored, "after {:?}", q.after);
+            let Some(last) = memory.last() else { break };
+            q.after = Some((last.kpi, last.month, last.dealer_code.clone()));
+            let full = memory.len() == q.limit;
+            all.extend(memory);
+            if !full {
+                break;
+            }
+        }
+        all
+    }
+
+    #[tokio::test]
+    async fn fact_pages_from_memory_equal_those_of_the_database() {
+        let (_dir, store) = network().await;
+        let cache = KpiCache::default();
+        cache.refresh(&store).await.unwrap();
+        // Not loaded yet: the caller must read the database.
+        assert!(cache.fact_page(&query("2024-01", "2024-03", 10)).is_none());
+        let range = MonthRange::new(month("2024-01"), month("2024-03")).unwrap();
+        cache.warm(&store, range).await.unwrap();
+
+        let everything = both(&cache, &store, query("2024-01", "2024-03", 1000)).await;
+        assert!(everything.len() > 30, "{}", everything.len());
+        assert!(everything.iter().any(|f| f.value.is_err()));
+        // Small pages resume exactly where the cursor says.
+        assert_eq!(
+            both(&cache, &store, query("2024-01", "2024-03", 4)).await,
+            everything
+        );
+        assert_eq!(
+            both(&cache, &store, query("2024-01", "2024-03", 7)).await,
+            everything
+        );
+        // One month, one region (D3 counts in R1 only from March), one dealer, recent writes.
+        both(&cache, &store, query("2024-02", "2024-02", 3)).await;
+        let mut q = query("2024-01", "2024-03", 5);
+        q.regions = Some(vec!["R1".into()]);
+        let r1 = both(&cache, &store, q).await;
+        assert!(r1.iter().all(|f| f.region_code == "R1"));
+        assert!(r1.iter().any(|f| f.dealer_code == "D3"));
+        let mut q = query("2024-01", "2024-03", 5);
+        q.regions = Some(vec![]);
+        assert!(both(&cache, &store, q).await.is_empty());
+        let mut q = query("2024-01", "2024-03", 5);
+        q.dealer = Some("D3".into());
+        let d3 = both(&cache, &store, q).await;
+        assert!(!d3.is_empty() && d3.iter().all(|f| f.dealer_code == "D3"));
+        let mut q = query("2024-01", "2024-03", 6);
+        q.updated_since = Some(1002);
+        let recent = both(&cache, &store, q).await;
+        assert!(!recent.is_empty() && recent.iter().all(|f| f.updated_at >= 1002));
+        let mut q = query("2024-01", "2024-03", 6);
+        q.kpis = vec![KPIS[1].id];
+        both(&cache, &store, q).await;
     }
 }

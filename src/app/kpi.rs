@@ -10,7 +10,7 @@ use crate::domain::{Month, MonthRange, Period, SizeTier};
 use crate::store::{FactQuery, FactRow};
 
 /// The group of dealers a ranking or aggregate is over.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
     Nation,
     Region(String),
@@ -103,46 +103,29 @@ impl App {
         kpi: &'static KpiDef,
         range: MonthRange,
     ) -> AppResult<Vec<TrendPoint>> {
-        self.require_dealer(dealer).await?;
         self.refresh_kpis().await?;
+        let Some(own) = self
+            .cache
+            .dealer_series(self.store.as_ref(), dealer, kpi, range)
+            .await?
+        else {
+            return Err(AppError::NotFound(format!("dealer {dealer} not found")));
+        };
         let groups = self
             .cache
             .monthly_groups(self.store.as_ref(), kpi, range)
             .await?;
-        let own = self
-            .cache
-            .dealer_series(self.store.as_ref(), dealer, kpi, range)
-            .await?;
-        // Why a month has no value is only in the stored facts: read them only when needed.
-        let facts = if own.iter().any(Option::is_none) {
-            self.store
-                .dealer_facts(dealer, range.from, range.to, Some(kpi.id))
-                .await?
-        } else {
-            Vec::new()
-        };
-        let history = self
-            .store
-            .region_histories(Some(&[dealer.to_string()]))
-            .await?
-            .pop()
-            .map(|(_, h)| h)
-            .unwrap_or_default();
+        let history = own.history;
         let group = |(n, d, c): (i64, i64, i64)| {
             kpi.value(n, d)
                 .map(|pooled| GroupValue { pooled, dealers: c })
         };
         Ok(groups
             .into_iter()
-            .zip(own)
+            .zip(own.values)
             .map(|(g, pair)| {
-                let value = match pair.and_then(|p| kpi.value(p.num, p.den)) {
-                    Some(v) => Ok(v),
-                    None => match facts.iter().find(|f| f.month == g.month) {
-                        Some(f) => Err(f.value.err().unwrap_or(Unavailable::ZeroDenominator)),
-                        None => Err(Unavailable::MissingReport),
-                    },
-                };
+                let value =
+                    pair.and_then(|p| kpi.value(p.num, p.den).ok_or(Unavailable::ZeroDenominator));
                 let region_code =
                     crate::domain::network::region_at(&history, g.month).map(str::to_string);
                 let region = region_code
@@ -160,9 +143,14 @@ impl App {
             .collect())
     }
 
-    /// A page of facts (see [`FactQuery`]).
+    /// A page of facts (see [`FactQuery`]): from memory when its months are cached (the
+    /// service warms the recent ones), else from the database.
     pub async fn facts(&self, q: &FactQuery) -> AppResult<Vec<FactRow>> {
-        Ok(self.store.fact_page(q).await?)
+        self.refresh_kpis().await?;
+        match self.cache.fact_page(q) {
+            Some(rows) => Ok(rows),
+            None => Ok(self.store.fact_page(q).await?),
+        }
     }
 
     /// Every OEM parameter value.
@@ -170,7 +158,7 @@ impl App {
         Ok(self.store.params().await?)
     }
 
-    /// Sets an OEM parameter and recomputes the KPIs that use it; returns the facts rewritten.
+    /// Sets an OEM parameter and recomputes the KPIs that use it; returns how many facts changed.
     pub async fn set_param(&self, value: ParamValue, author: &str) -> AppResult<u64> {
         if !(1900..=9999).contains(&value.year) {
             return Err(AppError::invalid(

@@ -12,7 +12,7 @@
 //! | `scorecard`         | every KPI of one dealer for M (dealers vary among the first 100)     |
 //! | `trend`             | three KPIs of one dealer over the 36 months ending with M            |
 //! | `benchmarks`        | one KPI for M, the nation and every region                           |
-//! | `facts`             | a whole month of KPI facts, pages of 10,000, one client, `--fact-pulls` times |
+//! | `facts`             | a whole month of KPI facts (`kpiFactTable` as CSV), pages of 10,000, one client, `--fact-pulls` times |
 //! | `amend`             | `amendMonthlyReport` throughput (each client amends its own dealer), then the first ranking after an amendment, checked to reflect it (`ranking_after_amend`) |
 //!
 //! Latency is measured by the client, from sending a request to the last byte of its
@@ -887,9 +887,75 @@ fn benchmarks_load(token: &str, data: &Data) -> Load {
     }
 }
 
-/// The bulk form of the facts (`kpiFactTable`): one array per fact, columns named once.
+/// The bulk form of the facts (`kpiFactTable`): one CSV line per fact, columns named once.
 const FACTS: &str = r#"query($m: Month!, $after: String) {
-  kpiFactTable(from: $m, to: $m, first: 10000, after: $after) { columns rows count hasNextPage endCursor } }"#;
+  kpiFactTable(from: $m, to: $m, first: 10000, after: $after) { columns csv count hasNextPage endCursor } }"#;
+
+/// The facts of a pull seen so far: pages come in (KPI, month, dealer) order, so a fact
+/// seen twice shows as a key that does not increase, without keeping every key.
+#[derive(Default)]
+struct FactOrder {
+    facts: usize,
+    kpis_done: HashSet<String>,
+    kpi: String,
+    dealer: String,
+}
+
+impl FactOrder {
+    fn add(&mut self, kpi: &str, dealer: &str, line: &str) -> Result<(), String> {
+        if kpi == self.kpi {
+            if dealer <= self.dealer.as_str() {
+                return Err(format!("a fact twice or out of order: {line}"));
+            }
+        } else {
+            if self.kpis_done.contains(kpi) {
+                return Err(format!("KPI {kpi} again after other KPIs: {line}"));
+            }
+            self.kpis_done.insert(std::mem::take(&mut self.kpi));
+            self.kpi.push_str(kpi);
+        }
+        self.dealer.clear();
+        self.dealer.push_str(dealer);
+        self.facts += 1;
+        Ok(())
+    }
+}
+
+/// Checks one CSV page of `month`; returns its facts and the cursor of the next page.
+fn check_fact_page(c: &Value, month: &str, seen: &mut FactOrder) -> Result<Option<Value>, String> {
+    let csv = c["csv"].as_str().ok_or("no csv")?;
+    let more = c["hasNextPage"].as_bool().ok_or("no hasNextPage")?;
+    let col = |name: &str| {
+        c["columns"]
+            .as_array()
+            .and_then(|cs| cs.iter().position(|x| x == name))
+            .ok_or(format!("no {name} column"))
+    };
+    let (month_at, kpi_at, dealer_at) = (col("month")?, col("kpi")?, col("dealerCode")?);
+    let columns = c["columns"].as_array().map_or(0, Vec::len);
+    let mut lines = 0;
+    for line in csv.lines() {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells.len() != columns {
+            return Err(format!(
+                "{} cells instead of {columns}: {line}",
+                cells.len()
+            ));
+        }
+        if cells[month_at] != month {
+            return Err(format!("a fact of another month: {line}"));
+        }
+        seen.add(cells[kpi_at], cells[dealer_at], line)?;
+        lines += 1;
+    }
+    if c["count"].as_u64() != Some(lines as u64) {
+        return Err(format!("count {} but {lines} lines", c["count"]));
+    }
+    if lines > FACT_PAGE || (more && lines != FACT_PAGE) {
+        return Err(format!("a page of {lines} facts (hasNextPage {more})"));
+    }
+    Ok(more.then(|| c["endCursor"].clone()))
+}
 
 /// One whole-month pull: (facts, pages, wall time), recording every page in `tally`.
 async fn pull_facts(
@@ -901,7 +967,7 @@ async fn pull_facts(
     let m = data.month.to_string();
     let expected = (data.submitted as usize) * data.catalog.len();
     let max_pages = expected / FACT_PAGE + 10;
-    let mut seen: HashSet<(String, String)> = HashSet::with_capacity(expected);
+    let mut seen = FactOrder::default();
     let mut after = Value::Null;
     let start = Instant::now();
     let mut pages = 0;
@@ -913,40 +979,7 @@ async fn pull_facts(
             .timed(token, FACTS, &json!({ "m": m, "after": after }))
             .await;
         pages += 1;
-        let page = answer.and_then(|d| {
-            let c = &d["kpiFactTable"];
-            let edges = c["rows"].as_array().ok_or("no rows")?;
-            let more = c["hasNextPage"].as_bool().ok_or("no hasNextPage")?;
-            let col = |name: &str| {
-                c["columns"]
-                    .as_array()
-                    .and_then(|cs| cs.iter().position(|x| x == name))
-            };
-            let (month_at, kpi_at, dealer_at) = (
-                col("month").ok_or("no month column")?,
-                col("kpi").ok_or("no kpi column")?,
-                col("dealerCode").ok_or("no dealerCode column")?,
-            );
-            if edges.len() > FACT_PAGE || (more && edges.len() != FACT_PAGE) {
-                return Err(format!(
-                    "a page of {} facts (hasNextPage {more})",
-                    edges.len()
-                ));
-            }
-            for n in edges {
-                if n[month_at].as_str() != Some(&m) {
-                    return Err(format!("a fact of another month: {n}"));
-                }
-                let key = (
-                    n[kpi_at].as_str().unwrap_or_default().to_string(),
-                    n[dealer_at].as_str().unwrap_or_default().to_string(),
-                );
-                if !seen.insert(key) {
-                    return Err(format!("a fact twice: {n}"));
-                }
-            }
-            Ok(more.then(|| c["endCursor"].clone()))
-        });
+        let page = answer.and_then(|d| check_fact_page(&d["kpiFactTable"], &m, &mut seen));
         let failed = page.as_ref().err().cloned();
         tally.record(took, page.as_ref().map(|_| ()).map_err(Clone::clone));
         if let Some(e) = failed {
@@ -959,17 +992,17 @@ async fn pull_facts(
         }
     }
     let wall = start.elapsed();
-    if seen.len() != expected {
+    if seen.facts != expected {
         let e = format!(
             "{} facts instead of {expected} ({} reports × {} KPIs)",
-            seen.len(),
+            seen.facts,
             data.submitted,
             data.catalog.len()
         );
         tally.fail(e.clone());
         return Err(e);
     }
-    Ok((seen.len(), pages, wall))
+    Ok((seen.facts, pages, wall))
 }
 
 async fn facts_scenario(gql: &Gql, token: &str, data: &Data, cfg: &Cfg) -> Outcome {

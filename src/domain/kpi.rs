@@ -59,6 +59,9 @@ impl Param {
     }
 }
 
+/// A KPI of a dealer-month: exact numerator and denominator, or why there is no value.
+pub type FactValue = Result<(i64, i64), Unavailable>;
+
 /// Why a KPI has no value for a dealer-month. Never zero in its place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Unavailable {

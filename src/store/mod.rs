@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::domain::kpi::{ParamValue, Unavailable};
+use crate::domain::kpi::{FactValue, ParamValue};
 use crate::domain::{Dealer, Month, Region, RegionAssignment, Values, Violation};
 
 /// A storage failure, typed so that callers can tell a conflict from a broken database.
@@ -178,7 +178,7 @@ pub struct FactRow {
     /// The dealer's region in that month.
     pub region_code: String,
     /// `(numerator, denominator)` in storage units, or why there is no value.
-    pub value: Result<(i64, i64), Unavailable>,
+    pub value: FactValue,
     pub updated_at: i64,
 }
 
@@ -199,6 +199,9 @@ pub struct FactQuery {
     pub after: Option<(i16, Month, String)>,
     pub limit: usize,
 }
+
+/// Receives the facts of a month: KPI id, dealer code, value or reason, `updated_at`.
+pub type MonthFactSink<'s> = dyn for<'a> FnMut(i16, &'a str, FactValue, i64) + Send + 's;
 
 /// What a change-log entry says changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,13 +333,9 @@ pub trait Store: Send + Sync + 'static {
     async fn changes_since(&self, after: i64, also: &[i64]) -> StoreResult<Vec<Change>>;
     /// The last sequence number of the change log (0 when empty).
     async fn last_change(&self) -> StoreResult<i64>;
-    /// Streams every valued fact of a month to `sink(kpi, dealer, numerator, denominator)`
-    /// (for the in-memory cache: rows are not collected first).
-    async fn month_facts(
-        &self,
-        month: Month,
-        sink: &mut (dyn for<'a> FnMut(i16, &'a str, i64, i64) + Send),
-    ) -> StoreResult<u64>;
+    /// Streams every fact of a month to `sink(kpi, dealer, value, updated_at)` (for the
+    /// in-memory cache: rows are not collected first).
+    async fn month_facts(&self, month: Month, sink: &mut MonthFactSink<'_>) -> StoreResult<u64>;
 
     // --- bulk loading ---
 

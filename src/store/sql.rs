@@ -24,6 +24,9 @@ use crate::domain::{MonthRange, SizeTier};
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// SQLite has one writer at a time: writers queue here, in order, instead of meeting
+    /// `SQLITE_BUSY` and sleeping in the busy handler's back-off (the long tail under load).
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// PostgreSQL: the production backend, shared by stateless replicas.
@@ -31,6 +34,9 @@ pub struct SqliteStore {
 pub struct PgStore {
     pool: PgPool,
 }
+
+/// Held while a write transaction runs (SQLite only).
+type WriterGuard<'a> = Option<tokio::sync::MutexGuard<'a, ()>>;
 
 impl SqliteStore {
     /// Opens (creating if missing) the SQLite database at `url`.
@@ -40,12 +46,25 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // 16 MiB of pages per connection (default 2 MiB): index pages a write touches stay
+            // in memory instead of being read from the file again.
+            .pragma("cache_size", "-16384");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            writer: Default::default(),
+        })
+    }
+
+    async fn begin_write(
+        &self,
+    ) -> StoreResult<(WriterGuard<'_>, sqlx::Transaction<'static, sqlx::Sqlite>)> {
+        let guard = self.writer.lock().await;
+        Ok((Some(guard), self.pool.begin().await?))
     }
 }
 
@@ -63,6 +82,13 @@ impl PgStore {
             .connect_with(options)
             .await?;
         Ok(PgStore { pool })
+    }
+
+    /// PostgreSQL writers run concurrently: no guard.
+    async fn begin_write(
+        &self,
+    ) -> StoreResult<(WriterGuard<'_>, sqlx::Transaction<'static, sqlx::Postgres>)> {
+        Ok((None, self.pool.begin().await?))
     }
 }
 
@@ -214,7 +240,8 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            /// Recomputes facts from the stored reports, in the caller's transaction.
+            /// Recomputes facts from the stored reports, in the caller's transaction; returns how many
+            /// changed (written or deleted).
             async fn recompute_in(conn: &mut <$Db as sqlx::Database>::Connection, dealer: Option<&str>, from: Month, to: Month, only: Option<&[i16]>, now: i64) -> StoreResult<u64> {
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, data FROM reports WHERE revision > 0 AND month >= ");
                 q.push_bind(from.plus(-window()).index()).push(" AND month <= ").push_bind(to.index());
@@ -245,7 +272,7 @@ macro_rules! sql_store {
                     histories.entry(r.try_get("dealer_code")?).or_default().push(a);
                 }
                 let params = Self::params_in(&mut *conn).await?;
-                let mut facts = Vec::new();
+                let mut facts: Vec<FactRow> = Vec::new();
                 for (code, reports) in &by_dealer {
                     let history = histories.get(code).map(Vec::as_slice).unwrap_or_default();
                     let region = |m: Month| region_at(history, m).map(str::to_string);
@@ -254,7 +281,9 @@ macro_rules! sql_store {
                         facts.push(FactRow { kpi: fact.kpi, month, dealer_code: code.clone(), region_code, value: fact.value, updated_at: now });
                     }
                 }
-                let mut q = sqlx::QueryBuilder::<$Db>::new("DELETE FROM kpi_facts WHERE month >= ");
+                // Only what changed is written: an amendment usually moves a few KPIs, and
+                // unchanged facts keep their `updated_at` for incremental pulls.
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE month >= ");
                 q.push_bind(from.index()).push(" AND month <= ").push_bind(to.index());
                 if let Some(d) = dealer {
                     q.push(" AND dealer_code = ").push_bind(d);
@@ -263,10 +292,29 @@ macro_rules! sql_store {
                     q.push(" AND kpi IN ");
                     Self::push_list(&mut q, ids.iter().copied());
                 }
-                q.build().execute(&mut *conn).await?;
+                let mut stale: std::collections::HashMap<(i16, Month, String), FactRow> = std::collections::HashMap::new();
+                for r in q.build().fetch_all(&mut *conn).await? {
+                    let f = Self::fact_row(&r)?;
+                    stale.insert((f.kpi, f.month, f.dealer_code.clone()), f);
+                }
+                facts.retain(|f| {
+                    match stale.remove(&(f.kpi, f.month, f.dealer_code.clone())) {
+                        Some(old) => old.value != f.value || old.region_code != f.region_code,
+                        None => true,
+                    }
+                });
+                // What is left of `stale` is no longer produced (a report or a region is gone).
+                for (kpi, month, code) in stale.keys() {
+                    sqlx::query("DELETE FROM kpi_facts WHERE kpi = $1 AND month = $2 AND dealer_code = $3")
+                        .bind(*kpi)
+                        .bind(month.index())
+                        .bind(code)
+                        .execute(&mut *conn)
+                        .await?;
+                }
                 Self::insert_facts(&mut *conn, &facts).await?;
                 Self::log_change(conn, ChangeKind::Facts, dealer, Some(from), Some(to)).await?;
-                Ok(facts.len() as u64)
+                Ok((facts.len() + stale.len()) as u64)
             }
 
             /// Records a change in the caller's transaction.
@@ -388,7 +436,7 @@ macro_rules! sql_store {
             }
 
             async fn create_region(&self, region: &Region) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let (_writer, mut tx) = self.begin_write().await?;
                 sqlx::query("INSERT INTO regions (code, name) VALUES ($1, $2)")
                     .bind(&region.code)
                     .bind(&region.name)
@@ -401,7 +449,7 @@ macro_rules! sql_store {
             }
 
             async fn update_region(&self, region: &Region) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let (_writer, mut tx) = self.begin_write().await?;
                 let done = sqlx::query("UPDATE regions SET name = $2 WHERE code = $1").bind(&region.code).bind(&region.name).execute(&mut *tx).await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound(format!("region {}", region.code)));
@@ -413,7 +461,7 @@ macro_rules! sql_store {
 
             async fn create_dealer(&self, new: &NewDealer) -> StoreResult<()> {
                 let d = &new.dealer;
-                let mut tx = self.pool.begin().await?;
+                let (_writer, mut tx) = self.begin_write().await?;
                 sqlx::query("INSERT INTO dealers (code, name, brand, province, city, size_tier, opened_month, closed_month) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                     .bind(&d.code)
                     .bind(&d.name)
@@ -439,7 +487,7 @@ macro_rules! sql_store {
             }
 
             async fn update_dealer(&self, d: &Dealer) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let (_writer, mut tx) = self.begin_write().await?;
                 let done = sqlx::query("UPDATE dealers SET name = $2, brand = $3, province = $4, city = $5, size_tier = $6, opened_month = $7, closed_month = $8 WHERE code = $1")
                     .bind(&d.code)
                     .bind(&d.name)
@@ -460,7 +508,7 @@ macro_rules! sql_store {
             }
 
             async fn move_dealer(&self, code: &str, region_code: &str, from: Month, now: i64) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let (_writer, mut tx) = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO dealer_regions (dealer_code, from_month, region_code) VALUES ($1, $2, $3) \
                      ON CONFLICT (dealer_code, from_month) DO UPDATE SET region_code = excluded.region_code",
@@ -484,7 +532,7 @@ macro_rules! sql_store {
             }
 
             async fn set_param(&self, v: &kpi::ParamValue, author: &str, now: i64) -> StoreResult<u64> {
-                let mut tx = self.pool.begin().await?;
+                let (_writer, mut tx) = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO oem_parameters (name, year, region_code, value, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6) \
                      ON CONFLICT (name, year, region_code) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
@@ -505,7 +553,7 @@ macro_rules! sql_store {
             }
 
             async fn load_facts(&self, rows: &[FactRow]) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let (_writer, mut tx) = self.begin_write().await?;
                 Self::insert_facts(&mut tx, rows).await?;
                 Self::log_change(&mut tx, ChangeKind::Facts, None, None, None).await?;
                 tx.commit().await?;
@@ -628,6 +676,7 @@ macro_rules! sql_store {
             }
 
             async fn save_draft(&self, dealer_code: &str, month: Month, values: &Values, author: &str, now: i64) -> StoreResult<ReportRecord> {
+                let (_writer, mut tx) = self.begin_write().await?;
                 let row = sqlx::query(&format!(
                     "INSERT INTO reports ({REPORT_COLUMNS}) VALUES ($1, $2, 'DRAFT', 0, $3, '[]', FALSE, NULL, $4, $5) \
                      ON CONFLICT (dealer_code, month) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at, updated_by = excluded.updated_by \
@@ -638,8 +687,9 @@ macro_rules! sql_store {
                 .bind(values.to_json())
                 .bind(now)
                 .bind(author)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 match row {
                     Some(r) => Self::report_row(&r),
                     None => Err(StoreError::Conflict(format!(
@@ -652,7 +702,7 @@ macro_rules! sql_store {
                 let next = rev.expected_revision + 1;
                 let data = rev.values.to_json();
                 let warnings = warnings_json(&rev.warnings);
-                let mut tx = self.pool.begin().await?;
+                let (_writer, mut tx) = self.begin_write().await?;
                 // The conditional UPDATE is the first statement so that SQLite takes its write lock at once.
                 let updated = sqlx::query(
                     "UPDATE reports SET status = $3, revision = revision + 1, data = $4, warnings = $5, \
@@ -796,25 +846,26 @@ macro_rules! sql_store {
                 Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM change_log").fetch_one(&self.pool).await?.unwrap_or(0))
             }
 
-            async fn month_facts(&self, month: Month, sink: &mut (dyn for<'a> FnMut(i16, &'a str, i64, i64) + Send)) -> StoreResult<u64> {
+            async fn month_facts(&self, month: Month, sink: &mut MonthFactSink<'_>) -> StoreResult<u64> {
                 use futures_util::TryStreamExt;
                 // The KPI list lets both databases walk the (kpi, month, dealer) key, one range per KPI.
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, dealer_code, numerator, denominator FROM kpi_facts WHERE kpi IN ");
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, dealer_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE kpi IN ");
                 Self::push_list(&mut q, kpi::KPIS.iter().map(|k| k.id));
-                q.push(" AND month = ").push_bind(month.index()).push(" AND denominator IS NOT NULL");
+                q.push(" AND month = ").push_bind(month.index());
                 let query = q.build();
                 let mut rows = query.fetch(&self.pool);
                 let mut n = 0;
                 while let Some(r) = rows.try_next().await? {
                     let dealer: &str = r.try_get("dealer_code")?;
-                    sink(r.try_get("kpi")?, dealer, r.try_get("numerator")?, r.try_get("denominator")?);
+                    let value = fact_value(r.try_get("numerator")?, r.try_get("denominator")?, r.try_get("reason")?)?;
+                    sink(r.try_get("kpi")?, dealer, value, r.try_get("updated_at")?);
                     n += 1;
                 }
                 Ok(n)
             }
 
             async fn load_network(&self, regions: &[Region], dealers: &[NewDealer], moves: &[(String, String, Month)]) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let (_writer, mut tx) = self.begin_write().await?;
                 for chunk in regions.chunks(BULK_ROWS) {
                     let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO regions (code, name) ");
                     q.push_values(chunk, |mut b, r| {
@@ -875,7 +926,7 @@ macro_rules! sql_store {
             }
 
             async fn load_reports(&self, reports: &[BulkReport]) -> StoreResult<Vec<(String, Month)>> {
-                let mut tx = self.pool.begin().await?;
+                let (_writer, mut tx) = self.begin_write().await?;
                 let mut inserted = Vec::new();
                 for chunk in reports.chunks(BULK_ROWS) {
                     let rows: Vec<(&BulkReport, String, String)> = chunk.iter().map(|r| (r, r.values.to_json(), warnings_json(&r.warnings))).collect();
