@@ -157,6 +157,11 @@ fn fact_value(
     }
 }
 
+/// Month indexes of `from..=to` (callers make sure the range is not empty).
+fn months_of(from: Month, to: Month) -> std::ops::RangeInclusive<i32> {
+    from.index()..=to.index()
+}
+
 /// Months a KPI of month M reads back to (M − 7 for the 6-month windows).
 fn window() -> i32 {
     i32::from(kpi::max_window())
@@ -283,10 +288,16 @@ macro_rules! sql_store {
                 }
                 // Only what changed is written: an amendment usually moves a few KPIs, and
                 // unchanged facts keep their `updated_at` for incremental pulls.
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE month >= ");
-                q.push_bind(from.index()).push(" AND month <= ").push_bind(to.index());
-                if let Some(d) = dealer {
-                    q.push(" AND dealer_code = ").push_bind(d);
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE ");
+                match dealer {
+                    // One seek per (month, dealer) of the key.
+                    Some(d) => {
+                        q.push("dealer_code = ").push_bind(d).push(" AND month IN ");
+                        Self::push_list(&mut q, months_of(from, to));
+                    }
+                    None => {
+                        q.push("month >= ").push_bind(from.index()).push(" AND month <= ").push_bind(to.index());
+                    }
                 }
                 if let Some(ids) = only {
                     q.push(" AND kpi IN ");
@@ -561,12 +572,17 @@ macro_rules! sql_store {
             }
 
             async fn dealer_facts(&self, dealer: &str, from: Month, to: Month, kpi: Option<i16>) -> StoreResult<Vec<FactRow>> {
+                if from > to {
+                    return Ok(vec![]);
+                }
+                // One seek per (month, dealer) of the key.
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE dealer_code = ");
-                q.push_bind(dealer);
+                q.push_bind(dealer).push(" AND month IN ");
+                Self::push_list(&mut q, months_of(from, to));
                 if let Some(k) = kpi {
                     q.push(" AND kpi = ").push_bind(k);
                 }
-                q.push(" AND month >= ").push_bind(from.index()).push(" AND month <= ").push_bind(to.index()).push(" ORDER BY kpi, month");
+                q.push(" ORDER BY kpi, month");
                 let rows = q.build().fetch_all(&self.pool).await?;
                 rows.iter().map(Self::fact_row).collect()
             }
@@ -848,10 +864,9 @@ macro_rules! sql_store {
 
             async fn month_facts(&self, month: Month, sink: &mut MonthFactSink<'_>) -> StoreResult<u64> {
                 use futures_util::TryStreamExt;
-                // The KPI list lets both databases walk the (kpi, month, dealer) key, one range per KPI.
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, dealer_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE kpi IN ");
-                Self::push_list(&mut q, kpi::KPIS.iter().map(|k| k.id));
-                q.push(" AND month = ").push_bind(month.index());
+                // One range of the (month, dealer, kpi) key.
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, dealer_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE month = ");
+                q.push_bind(month.index());
                 let query = q.build();
                 let mut rows = query.fetch(&self.pool);
                 let mut n = 0;
