@@ -248,7 +248,7 @@ impl KpiCache {
             let (Some(first), Some(last)) = (loaded.first(), loaded.last()) else {
                 continue;
             };
-            let facts = store.dealer_facts(&dealer, *first, *last, None).await?;
+            let facts = store.dealer_facts(&dealer, *first, *last).await?;
             let mut s = self.state.write().expect("cache lock");
             let Some(idx) = s
                 .directory

@@ -1102,6 +1102,34 @@ fn int_at(input: &Value, (s, f): &(String, String)) -> Option<i64> {
     input[s][f].as_i64()
 }
 
+/// A dealer user's token, as the service's dealers get them.
+fn dealer_token(issuer: &JwtIssuer, code: &str) -> String {
+    let principal = Principal {
+        sub: format!("msi-bench:{code}"),
+        role: Role::Dealer,
+        regions: vec![],
+        dealer: Some(code.to_string()),
+    };
+    issuer.issue(&principal, 7200)
+}
+
+/// The outcome of a write scenario, with the accepted writes per second in its notes.
+fn write_outcome(
+    name: &str,
+    measured: Tally,
+    warm: Tally,
+    window: Duration,
+    what: &str,
+) -> Outcome {
+    let mut o = Outcome::new(name, measured, warm, window);
+    let accepted = o.requests as u64 - o.errors.min(o.requests as u64);
+    o.notes = format!(
+        "{accepted} {what} accepted: {:.1} reports/s",
+        accepted as f64 / o.window_s.max(1e-9)
+    );
+    o
+}
+
 /// A dealer whose report of the month the bench amends, with its own token.
 struct Amended {
     code: String,
@@ -1239,15 +1267,7 @@ async fn amend_scenario(
         if int_at(&input, &washers).unwrap_or(0) <= 0 || int_at(&input, &days).unwrap_or(0) <= 0 {
             continue;
         }
-        let token = issuer.issue(
-            &Principal {
-                sub: format!("msi-bench:{code}"),
-                role: Role::Dealer,
-                regions: vec![],
-                dealer: Some(code.clone()),
-            },
-            7200,
-        );
+        let token = dealer_token(issuer, code);
         chosen.push(Amended {
             code: code.clone(),
             token,
@@ -1319,12 +1339,7 @@ async fn amend_scenario(
             window = start.elapsed();
         }
     }
-    let mut o = Outcome::new("amend", measured, warm, window);
-    let accepted = o.requests as u64 - o.errors.min(o.requests as u64);
-    o.notes = format!(
-        "{accepted} amendments accepted: {:.1} reports/s",
-        accepted as f64 / o.window_s.max(1e-9)
-    );
+    let o = write_outcome("amend", measured, warm, window, "amendments");
 
     // The first ranking after an amendment must reflect it.
     eprintln!(
@@ -1473,15 +1488,7 @@ async fn submitters(
             let Some((_, input)) = read_report(gql, admin, code, source, &selection).await? else {
                 continue;
             };
-            let token = issuer.issue(
-                &Principal {
-                    sub: format!("msi-bench:{code}"),
-                    role: Role::Dealer,
-                    regions: vec![],
-                    dealer: Some(code.to_string()),
-                },
-                7200,
-            );
+            let token = dealer_token(issuer, code);
             out.push(Submitter {
                 code: code.to_string(),
                 token,
@@ -1554,12 +1561,8 @@ async fn submit_scenario(
             window = start.elapsed();
         }
     }
-    let mut o = Outcome::new("submit", measured, warm, window);
-    let accepted = o.requests as u64 - o.errors.min(o.requests as u64);
-    o.notes = format!(
-        "{accepted} first submissions for {target} accepted: {:.1} reports/s",
-        accepted as f64 / o.window_s.max(1e-9)
-    );
+    let what = format!("first submissions for {target}");
+    let o = write_outcome("submit", measured, warm, window, &what);
 
     // The first ranking after a submission must count it: Σ ro_washed grows by its ro_washed.
     eprintln!(

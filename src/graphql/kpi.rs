@@ -886,12 +886,7 @@ impl KpiQuery {
                     if reasons.is_none() {
                         reasons = Some(
                             app.store
-                                .dealer_facts(
-                                    &dealer_code,
-                                    period.range.from,
-                                    period.range.to,
-                                    None,
-                                )
+                                .dealer_facts(&dealer_code, period.range.from, period.range.to)
                                 .await
                                 .gql()?,
                         );

@@ -315,14 +315,9 @@ pub trait Store: Send + Sync + 'static {
     async fn set_param(&self, value: &ParamValue, author: &str, now: i64) -> StoreResult<u64>;
     /// Inserts or replaces facts (bulk loading).
     async fn load_facts(&self, rows: &[FactRow]) -> StoreResult<()>;
-    /// A dealer's facts for `from..=to`: one KPI, or every KPI when `kpi` is `None`.
-    async fn dealer_facts(
-        &self,
-        dealer: &str,
-        from: Month,
-        to: Month,
-        kpi: Option<i16>,
-    ) -> StoreResult<Vec<FactRow>>;
+    /// A dealer's facts of every KPI for `from..=to`.
+    async fn dealer_facts(&self, dealer: &str, from: Month, to: Month)
+        -> StoreResult<Vec<FactRow>>;
     /// A page of facts for BI pulls.
     async fn fact_page(&self, q: &FactQuery) -> StoreResult<Vec<FactRow>>;
 

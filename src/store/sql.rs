@@ -571,7 +571,7 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn dealer_facts(&self, dealer: &str, from: Month, to: Month, kpi: Option<i16>) -> StoreResult<Vec<FactRow>> {
+            async fn dealer_facts(&self, dealer: &str, from: Month, to: Month) -> StoreResult<Vec<FactRow>> {
                 if from > to {
                     return Ok(vec![]);
                 }
@@ -579,9 +579,6 @@ macro_rules! sql_store {
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE dealer_code = ");
                 q.push_bind(dealer).push(" AND month IN ");
                 Self::push_list(&mut q, months_of(from, to));
-                if let Some(k) = kpi {
-                    q.push(" AND kpi = ").push_bind(k);
-                }
                 q.push(" ORDER BY kpi, month");
                 let rows = q.build().fetch_all(&self.pool).await?;
                 rows.iter().map(Self::fact_row).collect()
