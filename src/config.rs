@@ -46,6 +46,15 @@ pub struct Settings {
     #[arg(long, env = "MSI_MIN_GROUP_SIZE", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..), global = true)]
     pub min_group_size: u32,
 
+    /// Largest share (0–1) of a group's denominator one dealer may carry before the group's
+    /// figures are withheld from dealer users (the dominance rule).
+    #[arg(long, env = "MSI_DOMINANCE_SHARE", default_value_t = 0.6, value_parser = parse_share, global = true)]
+    pub dominance_share: f64,
+
+    /// Days after a month's deadline at which it is published to dealer users (its close).
+    #[arg(long, env = "MSI_PUBLICATION_GRACE_DAYS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=60), global = true)]
+    pub publication_grace_days: u32,
+
     /// Months of KPI facts `serve` loads into memory at start, ending last month (0: none;
     /// months are otherwise loaded on first use).
     #[arg(long, env = "MSI_WARM_MONTHS", default_value_t = 36, global = true)]
@@ -68,6 +77,8 @@ impl Settings {
             deadline_day: 10,
             utc_offset_hours: 8,
             min_group_size: 5,
+            dominance_share: 0.6,
+            publication_grace_days: 5,
             warm_months: 0,
             now: None,
         }
@@ -80,6 +91,14 @@ impl Settings {
     /// The database URL without its password, for logs.
     pub fn redacted_database_url(&self) -> String {
         redact(&self.database_url)
+    }
+}
+
+/// A share in (0, 1].
+fn parse_share(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= 1.0 => Ok(x),
+        _ => Err(format!("`{s}` is not a share between 0 (excluded) and 1")),
     }
 }
 

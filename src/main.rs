@@ -132,6 +132,17 @@ async fn main() -> anyhow::Result<()> {
                     );
                 }
             }
+            // Months whose close has passed are published to dealer users; then every minute.
+            let scheduler = app.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = scheduler.publish_due().await {
+                        tracing::warn!(error = %e, "publishing due months failed; trying again in a minute");
+                    }
+                }
+            });
             if app.settings.warm_months > 0 {
                 let warm = app.clone();
                 warm.ready.store(false, std::sync::atomic::Ordering::SeqCst);

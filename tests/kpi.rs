@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 const RANKING: &str = r#"query($k: String!, $p: ReportingPeriod!, $s: ScopeInput, $first: Int, $after: String) {
   ranking(kpi: $k, period: $p, scope: $s, first: $first, after: $after) {
     period { kind from to }
-    aggregate { pooled mean median p25 p75 min max numerator denominator dealersWithValue dealersMissing withheld }
+    aggregate { pooled mean median p25 p75 min max numerator denominator dealersWithValue dealersMissing withheld disclosure }
     nation { pooled dealersWithValue withheld }
     missingDealers
     entries { edges { cursor node { rank percentile value numerator denominator dealerCode regionCode deltaToRegion deltaToNation } }
@@ -478,28 +478,32 @@ async fn who_sees_what() {
     t.seed_network().await;
     comebacks_may(&t).await;
     let nation = json!({ "k": "comeback_rate", "p": { "month": "2024-05" } });
-    // a regional manager sees its dealers in full, the others without identity
+    // a regional manager sees its dealers' lines (ranked in the nation), the others as
+    // aggregates only
     let r = t.ok(&t.manager(&["EAST"]), RANKING, nation.clone()).await["ranking"].clone();
     let e = entries(&r);
-    assert_eq!(e.len(), 3);
-    assert_eq!(e[0]["dealerCode"], "D1");
+    assert_eq!(e.len(), 1);
     assert_eq!(
-        (e[1]["dealerCode"].clone(), e[2]["dealerCode"].clone()),
-        (Value::Null, Value::Null)
-    );
-    assert!(close(&e[1]["value"], 5.0));
-    assert_eq!(r["missingDealers"], json!([]), "D4 is in NORTH");
-    // a dealer sees only its own line; groups under 5 dealers are withheld
-    let d = t.ok(&t.dealer("D1"), RANKING, nation.clone()).await["ranking"].clone();
-    assert_eq!(entries(&d).len(), 1);
-    assert_eq!(
-        (
-            entries(&d)[0]["dealerCode"].as_str(),
-            entries(&d)[0]["rank"].as_i64()
-        ),
+        (e[0]["dealerCode"].as_str(), e[0]["rank"].as_i64()),
         (Some("D1"), Some(1))
     );
+    assert_eq!(r["aggregate"]["dealersWithValue"], 3);
+    assert_eq!(r["missingDealers"], json!([]), "D4 is in NORTH");
+    // a dealer sees nothing of others before the month is published, and then only its own
+    // line; groups under 5 dealers are withheld, with no rank in them
+    let d = t.ok(&t.dealer("D1"), RANKING, nation.clone()).await["ranking"].clone();
+    assert_eq!(entries(&d).len(), 0);
+    assert_eq!(d["aggregate"]["disclosure"], "NOT_YET_PUBLISHED");
+    t.ok(
+        &t.admin(),
+        r#"mutation { publishMonth(month: "2024-05") { members } }"#,
+        json!({}),
+    )
+    .await;
+    let d = t.ok(&t.dealer("D1"), RANKING, nation.clone()).await["ranking"].clone();
+    assert_eq!(entries(&d).len(), 0);
     assert_eq!(d["aggregate"]["withheld"], true);
+    assert_eq!(d["aggregate"]["disclosure"], "SMALL_GROUP");
     assert_eq!(d["aggregate"]["pooled"], Value::Null);
     assert_eq!(d["aggregate"]["dealersWithValue"], 3);
     // other regions are not a dealer's business
@@ -545,30 +549,50 @@ async fn who_sees_what() {
         ["D1", "D2", "D3"]
     );
 
-    // with a minimum group of 2, a dealer sees the aggregates but never another dealer's min or max
-    let t2 = TestApp::spawn_with(|s| s.min_group_size = 2).await;
+    // with a minimum group of 2 (and no dominance rule), a dealer sees the published
+    // aggregates as values only: never another dealer's min or max, nor the group's sums
+    let t2 = TestApp::spawn_with(|s| {
+        s.min_group_size = 2;
+        s.dominance_share = 1.0;
+    })
+    .await;
     t2.seed_network().await;
     comebacks_may(&t2).await;
+    t2.ok(
+        &t2.admin(),
+        r#"mutation { publishMonth(month: "2024-05") { members } }"#,
+        json!({}),
+    )
+    .await;
     let d = t2.ok(&t2.dealer("D1"), RANKING, nation).await["ranking"].clone();
     assert_eq!(d["aggregate"]["withheld"], false);
+    assert_eq!(d["aggregate"]["disclosure"], "PUBLISHED");
     assert!(close(&d["aggregate"]["pooled"], 400.0 / 110.0));
     assert_eq!(
         (d["aggregate"]["min"].clone(), d["aggregate"]["max"].clone()),
         (Value::Null, Value::Null)
     );
-    // the dealer's own region (EAST: D1 alone) stays withheld
+    assert_eq!(
+        (
+            d["aggregate"]["numerator"].clone(),
+            d["aggregate"]["denominator"].clone()
+        ),
+        (Value::Null, Value::Null)
+    );
+    assert_eq!(
+        (
+            entries(&d)[0]["dealerCode"].as_str(),
+            entries(&d)[0]["rank"].as_i64()
+        ),
+        (Some("D1"), Some(1))
+    );
+    // the dealer's own region (EAST: D1 alone) stays withheld, and other regions are not
+    // listed at all
     let q = r#"{ benchmarks(kpi: "comeback_rate", period: { month: "2024-05" }) { nation { withheld } regions { regionCode aggregate { withheld pooled } } } }"#;
     let b = t2.ok(&t2.dealer("D1"), q, json!({})).await["benchmarks"].clone();
-    let east = b["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["regionCode"] == "EAST")
-        .unwrap()
-        .clone();
     assert_eq!(
-        east["aggregate"],
-        json!({ "withheld": true, "pooled": null })
+        b["regions"],
+        json!([{ "regionCode": "EAST", "aggregate": { "withheld": true, "pooled": null } }])
     );
 }
 

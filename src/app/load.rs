@@ -120,6 +120,8 @@ impl App {
             progress(i + 1, months.len(), summary.reports_inserted);
         }
         self.store.analyze().await?;
+        // The months that have closed are published, as the scheduler would have done.
+        self.publish_due().await?;
         tracing::info!(
             dealers = summary.dealers,
             reports = summary.reports_inserted,
@@ -137,6 +139,12 @@ impl App {
             return Ok(None);
         }
         let spec = Spec::demo(self.current_month().plus(-1), self.now_ms());
+        // The latest month stays under review for a week, so that the demo shows a month not
+        // yet published to dealers besides the published ones.
+        let review = self.now() + chrono::Duration::days(7);
+        if let Err(e) = self.schedule_publication(spec.end, Some(review)).await {
+            tracing::info!(error = %e, "the demo's latest month keeps its publication");
+        }
         Ok(Some(self.load_generated(&spec, |_, _, _| {}).await?))
     }
 }

@@ -6,13 +6,20 @@ mod cache;
 mod kpi;
 mod load;
 mod network;
+mod publication;
 mod reports;
+mod visibility;
 
-pub use cache::{KpiCache, KpiPeriod, Ranked};
-pub use kpi::{dealer_value, GroupValue, Member, Scope, TrendPoint};
+pub use cache::{KpiCache, View};
+pub use kpi::{
+    BenchmarksView, GroupValue, OwnValue, RankingLine, RankingView, ScorecardLine, ScorecardView,
+    TrendPoint,
+};
 pub use load::LoadSummary;
 pub use network::{DealerInput, DealerPatch};
+pub use publication::{MonthPublication, PublicationState};
 pub use reports::{Outcome, StatusCounts, SubmissionStatus, SubmitOutcome};
+pub use visibility::{GroupFigures, Viewer};
 
 use std::sync::Arc;
 
@@ -22,7 +29,8 @@ use rand::RngCore;
 use crate::auth::{JwtConfig, JwtIssuer, JwtVerifier};
 use crate::config::Settings;
 use crate::domain::Month;
-use crate::store::{self, Store, StoreError};
+use crate::store::prelude::*;
+use crate::store::{self, StoreError};
 
 /// An error of an operation, typed so the edge can map it once (GraphQL extensions `code`).
 #[derive(Debug, thiserror::Error)]

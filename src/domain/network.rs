@@ -10,7 +10,7 @@ pub struct Region {
 }
 
 /// A dealer's size tier, used for peer groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SizeTier {
     Small,
     Medium,

@@ -13,6 +13,11 @@ pub struct Month(i32);
 pub struct MonthParseError(pub String);
 
 impl Month {
+    /// The first month there is (1900-01).
+    pub const MIN: Month = Month(1900 * 12);
+    /// The last month there is (9999-12).
+    pub const MAX: Month = Month(9999 * 12 + 11);
+
     /// The month of `year` and `month` (1..=12), if valid.
     pub fn new(year: i32, month: u32) -> Option<Month> {
         ((1900..=9999).contains(&year) && (1..=12).contains(&month))

@@ -24,6 +24,8 @@ pub struct Aggregate {
     pub count: usize,
     /// Dealers of the group without a value (no report, or unavailable).
     pub missing: usize,
+    /// The largest share (0–1) of the denominator one dealer carries (dominance).
+    pub largest_share: Option<f64>,
 }
 
 /// One dealer's contribution: its summed numerator and denominator over the period.
@@ -54,6 +56,13 @@ pub fn aggregate(kpi: &KpiDef, pairs: &[Pair], missing: usize) -> Aggregate {
         (numerator as f64 * kpi.scale.0 as f64) / (denominator as f64 * kpi.scale.1 as f64)
     });
     let mean = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+    let largest = pairs
+        .iter()
+        .filter(|p| p.den > 0)
+        .map(|p| p.den)
+        .max()
+        .unwrap_or(0);
+    let largest_share = (denominator > 0).then(|| largest as f64 / denominator as f64);
     Aggregate {
         pooled,
         numerator,
@@ -66,6 +75,7 @@ pub fn aggregate(kpi: &KpiDef, pairs: &[Pair], missing: usize) -> Aggregate {
         max: values.last().copied(),
         count: values.len(),
         missing: missing + (pairs.len() - values.len()),
+        largest_share,
     }
 }
 
@@ -87,6 +97,40 @@ pub struct Standing {
     pub rank: usize,
     /// Share of the other dealers with a strictly worse value, 0–100 (best alone: 100).
     pub percentile: f64,
+}
+
+/// The standing of `value` among `sorted` values of a group (best first in `direction`;
+/// `value` one of them), by binary search: the same as [`standings`] without sorting.
+pub fn standing_in(sorted: &[f64], value: f64, direction: Direction) -> Standing {
+    let (better, not_worse) = match direction {
+        Direction::HigherIsBetter => (
+            sorted.partition_point(|x| *x > value),
+            sorted.partition_point(|x| *x >= value),
+        ),
+        Direction::LowerIsBetter => (
+            sorted.partition_point(|x| *x < value),
+            sorted.partition_point(|x| *x <= value),
+        ),
+    };
+    let n = sorted.len();
+    let percentile = if n > 1 {
+        100.0 * (n - not_worse) as f64 / (n - 1) as f64
+    } else {
+        100.0
+    };
+    Standing {
+        rank: better + 1,
+        percentile,
+    }
+}
+
+/// `values` sorted best first in `direction`.
+pub fn best_first(mut values: Vec<f64>, direction: Direction) -> Vec<f64> {
+    match direction {
+        Direction::HigherIsBetter => values.sort_by(|a, b| b.total_cmp(a)),
+        Direction::LowerIsBetter => values.sort_by(f64::total_cmp),
+    }
+    values
 }
 
 /// Standings of `values` (same order), best first in the KPI's direction.
@@ -168,6 +212,17 @@ mod tests {
     }
 
     #[test]
+    fn binary_search_standings_equal_the_sorted_ones() {
+        let v = [90.0, 95.0, 90.0, 80.0, 99.0, 80.0, 100.0];
+        for d in [Direction::HigherIsBetter, Direction::LowerIsBetter] {
+            let sorted = best_first(v.to_vec(), d);
+            for (x, s) in v.iter().zip(standings(&v, d)) {
+                assert_eq!(standing_in(&sorted, *x, d), s, "{x} {d:?}");
+            }
+        }
+    }
+
+    #[test]
     fn percentiles() {
         let p: Vec<f64> = standings(&[10.0, 20.0, 30.0, 40.0, 50.0], Direction::HigherIsBetter)
             .iter()
@@ -204,6 +259,8 @@ mod tests {
         assert_eq!(a.median, Some(2.0));
         assert_eq!((a.min, a.max), (Some(1.0), Some(3.0)));
         assert_eq!((a.count, a.missing), (2, 3));
+        // D2 carries 300 of the 400 delivered ROs
+        assert_eq!(a.largest_share, Some(0.75));
         let none = aggregate(kpi, &[], 4);
         assert_eq!(
             (none.pooled, none.mean, none.count, none.missing),

@@ -22,11 +22,11 @@ pub use query::QueryRoot;
 
 /// Every query: the network and reports, and the KPI engine.
 #[derive(MergedObject, Default)]
-pub struct Query(QueryRoot, kpi::KpiQuery);
+pub struct Query(QueryRoot, kpi::KpiQuery, kpi::PublicationQuery);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
-pub struct Mutation(MutationRoot, kpi::KpiMutation);
+pub struct Mutation(MutationRoot, kpi::KpiMutation, kpi::PublicationMutation);
 
 use crate::app::App;
 use crate::auth::Principal;

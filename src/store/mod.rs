@@ -1,231 +1,64 @@
-//! Storage: one trait, implemented for SQLite (embedded default) and PostgreSQL
-//! (production). All SQL of MSI Hub lives under this module.
+//! Storage: one contract ([`Store`]), implemented for SQLite (embedded default) and
+//! PostgreSQL (production). All SQL of MSI Hub lives under this module.
+//!
+//! The contract is written as one trait per concern (maintenance, network, reports, facts,
+//! the change log, publication, bulk loading); [`Store`] is all of them together, and
+//! `use crate::store::prelude::*` brings every method into scope.
 
 mod sql;
+mod types;
 
 pub use sql::{PgStore, SqliteStore};
+pub use types::*;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::domain::kpi::{FactValue, ParamValue};
-use crate::domain::{Dealer, Month, Region, RegionAssignment, Values, Violation};
+use crate::domain::kpi::ParamValue;
+use crate::domain::{Dealer, Month, Region, RegionAssignment, Values};
 
-/// A storage failure, typed so that callers can tell a conflict from a broken database.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("{0} not found")]
-    NotFound(String),
-    /// A uniqueness or optimistic-concurrency conflict.
-    #[error("{0}")]
-    Conflict(String),
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("corrupt data in storage: {0}")]
-    Corrupt(String),
+/// Every part of the storage contract, for `use crate::store::prelude::*`.
+pub mod prelude {
+    pub use super::{
+        BulkStore, ChangeStore, FactStore, Maintenance, NetworkStore, PublicationStore,
+        ReportStore, Store,
+    };
 }
 
-pub type StoreResult<T> = Result<T, StoreError>;
-
-/// Which database serves the store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
+/// The storage of MSI Hub: every concern's trait. Implementations must make every method
+/// atomic.
+pub trait Store:
+    Maintenance
+    + NetworkStore
+    + ReportStore
+    + FactStore
+    + ChangeStore
+    + PublicationStore
+    + BulkStore
+    + Send
+    + Sync
+    + 'static
+{
 }
 
-/// Where a report stands. `Missing` is the absence of a row and is not stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportStatus {
-    Draft,
-    Accepted,
-    AcceptedWithWarnings,
+impl<T> Store for T where
+    T: Maintenance
+        + NetworkStore
+        + ReportStore
+        + FactStore
+        + ChangeStore
+        + PublicationStore
+        + BulkStore
+        + Send
+        + Sync
+        + 'static
+{
 }
 
-impl ReportStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportStatus::Draft => "DRAFT",
-            ReportStatus::Accepted => "ACCEPTED",
-            ReportStatus::AcceptedWithWarnings => "ACCEPTED_WITH_WARNINGS",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ReportStatus> {
-        [
-            ReportStatus::Draft,
-            ReportStatus::Accepted,
-            ReportStatus::AcceptedWithWarnings,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-    }
-}
-
-/// The current state of one dealer-month report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReportRecord {
-    pub dealer_code: String,
-    pub month: Month,
-    pub status: ReportStatus,
-    /// 0 while only a draft exists; 1 for the first submission, +1 per amendment.
-    pub revision: i32,
-    pub values: Values,
-    pub warnings: Vec<Violation>,
-    /// First submitted after the deadline.
-    pub late: bool,
-    /// Epoch milliseconds.
-    pub first_submitted_at: Option<i64>,
-    pub updated_at: i64,
-    pub updated_by: String,
-}
-
-/// One submitted revision, complete.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Revision {
-    pub revision: i32,
-    pub status: ReportStatus,
-    pub values: Values,
-    pub warnings: Vec<Violation>,
-    pub author: String,
-    /// Why it was amended (none for the first submission).
-    pub reason: Option<String>,
-    pub created_at: i64,
-}
-
-/// A submission or amendment to store atomically.
-#[derive(Debug, Clone)]
-pub struct NewRevision {
-    pub dealer_code: String,
-    pub month: Month,
-    /// The revision the writer saw; the write fails with a conflict if it changed.
-    pub expected_revision: i32,
-    pub status: ReportStatus,
-    pub values: Values,
-    pub warnings: Vec<Violation>,
-    pub author: String,
-    pub reason: Option<String>,
-    pub late: bool,
-    pub now: i64,
-    /// Wall-clock time stamped on the recomputed KPI facts (what `updatedSince` pulls compare).
-    pub facts_at: i64,
-}
-
-/// A dealer together with its region in the month asked about.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DealerInMonth {
-    pub dealer: Dealer,
-    pub region_code: Option<String>,
-}
-
-/// Which dealers to list. Every filter is optional; `regions` and `dealer` carry the caller's scope.
-#[derive(Debug, Clone, Default)]
-pub struct DealerFilter {
-    /// Month for region membership and activity.
-    pub month: Option<Month>,
-    /// Only dealers in one of these regions in `month`.
-    pub regions: Option<Vec<String>>,
-    /// Only this dealer.
-    pub dealer: Option<String>,
-    /// Case-insensitive substring of code, name or city.
-    pub search: Option<String>,
-    /// Only dealers active in `month`.
-    pub active_only: bool,
-}
-
-/// A dealer-month row of the submission status list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StatusRow {
-    pub dealer_code: String,
-    pub dealer_name: String,
-    pub region_code: Option<String>,
-    /// `None` when no report exists.
-    pub status: Option<ReportStatus>,
-    pub revision: i32,
-    pub late: bool,
-    pub first_submitted_at: Option<i64>,
-}
-
-/// A dealer to create, with its first region.
-#[derive(Debug, Clone)]
-pub struct NewDealer {
-    pub dealer: Dealer,
-    pub region_code: String,
-}
-
-/// A whole report row for bulk loading (demo and generator), already checked.
-#[derive(Debug, Clone)]
-pub struct BulkReport {
-    pub dealer_code: String,
-    pub month: Month,
-    pub status: ReportStatus,
-    pub values: Values,
-    pub warnings: Vec<Violation>,
-    pub late: bool,
-    pub submitted_at: i64,
-    pub author: String,
-}
-
-/// One KPI of one dealer-month as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FactRow {
-    pub kpi: i16,
-    pub month: Month,
-    pub dealer_code: String,
-    /// The dealer's region in that month.
-    pub region_code: String,
-    /// `(numerator, denominator)` in storage units, or why there is no value.
-    pub value: FactValue,
-    pub updated_at: i64,
-}
-
-/// A page of facts: KPIs in id order, then months, then dealers.
-#[derive(Debug, Clone)]
-pub struct FactQuery {
-    pub from: Month,
-    pub to: Month,
-    /// Only facts written at or after this time (epoch ms).
-    pub updated_since: Option<i64>,
-    /// KPI ids, in ascending order.
-    pub kpis: Vec<i16>,
-    /// Only these regions (of the fact's month).
-    pub regions: Option<Vec<String>>,
-    /// Only this dealer.
-    pub dealer: Option<String>,
-    /// Resume after this `(kpi, month, dealer)`.
-    pub after: Option<(i16, Month, String)>,
-    pub limit: usize,
-}
-
-/// Receives the facts of a month: KPI id, dealer code, value or reason, `updated_at`.
-pub type MonthFactSink<'s> = dyn for<'a> FnMut(i16, &'a str, FactValue, i64) + Send + 's;
-
-/// What a change-log entry says changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    /// KPI facts: of one dealer for a month range, or all of them.
-    Facts,
-    /// Regions, dealers or region histories.
-    Network,
-}
-
-/// One entry of the change log that keeps in-process caches in step across replicas.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    pub seq: i64,
-    pub kind: ChangeKind,
-    /// `None`: every dealer.
-    pub dealer_code: Option<String>,
-    pub from: Option<Month>,
-    pub to: Option<Month>,
-}
-
-/// The storage of MSI Hub. Implementations must make every method atomic.
+/// Migrations, planner statistics, health and settings.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Maintenance: Send + Sync {
     fn backend(&self) -> Backend;
 
     /// Runs pending migrations.
@@ -242,9 +75,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// A setting (e.g. the generated development JWT secret), creating it with `default` if absent.
     async fn setting_or_insert(&self, key: &str, default: &str) -> StoreResult<String>;
+}
 
-    // --- the network ---
-
+/// Regions, dealers and their region histories.
+#[async_trait]
+pub trait NetworkStore: Send + Sync {
     async fn regions(&self) -> StoreResult<Vec<Region>>;
     async fn create_region(&self, region: &Region) -> StoreResult<()>;
     async fn update_region(&self, region: &Region) -> StoreResult<()>;
@@ -277,9 +112,11 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> StoreResult<Vec<DealerInMonth>>;
     async fn count_dealers(&self) -> StoreResult<i64>;
+}
 
-    // --- reports ---
-
+/// Reports, drafts, revisions and the submission status.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
     async fn report(&self, dealer_code: &str, month: Month) -> StoreResult<Option<ReportRecord>>;
     /// Submitted values of the dealer's months in `[from, to]`, oldest first.
     async fn submitted_values(
@@ -297,7 +134,8 @@ pub trait Store: Send + Sync + 'static {
         author: &str,
         now: i64,
     ) -> StoreResult<ReportRecord>;
-    /// Stores a submission or amendment as a new revision, if `expected_revision` is still current.
+    /// Stores a submission or amendment as a new revision, if `expected_revision` is still
+    /// current, and recomputes the KPI facts it changes (holding the published ones back).
     async fn add_revision(&self, rev: &NewRevision) -> StoreResult<ReportRecord>;
     async fn revisions(&self, dealer_code: &str, month: Month) -> StoreResult<Vec<Revision>>;
     /// Every dealer active in `month` within `filter`'s scope, with its report status.
@@ -306,9 +144,15 @@ pub trait Store: Send + Sync + 'static {
         month: Month,
         filter: &DealerFilter,
     ) -> StoreResult<Vec<StatusRow>>;
+}
 
-    // --- KPIs ---
-
+/// KPI facts and OEM parameters.
+///
+/// Every write of a fact of a published month first keeps the published value in
+/// `published_holds` (in the same transaction), so that what dealers were shown does not
+/// move until the month is republished.
+#[async_trait]
+pub trait FactStore: Send + Sync {
     /// Every OEM parameter value.
     async fn params(&self) -> StoreResult<Vec<ParamValue>>;
     /// Sets a parameter and recomputes the KPIs that read it for that year.
@@ -320,20 +164,74 @@ pub trait Store: Send + Sync + 'static {
         -> StoreResult<Vec<FactRow>>;
     /// A page of facts for BI pulls.
     async fn fact_page(&self, q: &FactQuery) -> StoreResult<Vec<FactRow>>;
+    /// Streams every fact of a month to `sink(kpi, dealer, value, updated_at)` (for the
+    /// in-memory cache: rows are not collected first).
+    async fn month_facts(&self, month: Month, sink: &mut MonthFactSink<'_>) -> StoreResult<u64>;
+}
 
-    // --- the change log ---
-
+/// The change log that keeps in-process caches in step across replicas.
+#[async_trait]
+pub trait ChangeStore: Send + Sync {
     /// Changes after `after`, and those of `also` (sequence numbers seen missing before:
     /// a transaction may commit after a later one), in sequence order.
     async fn changes_since(&self, after: i64, also: &[i64]) -> StoreResult<Vec<Change>>;
     /// The last sequence number of the change log (0 when empty).
     async fn last_change(&self) -> StoreResult<i64>;
-    /// Streams every fact of a month to `sink(kpi, dealer, value, updated_at)` (for the
-    /// in-memory cache: rows are not collected first).
-    async fn month_facts(&self, month: Month, sink: &mut MonthFactSink<'_>) -> StoreResult<u64>;
+}
 
-    // --- bulk loading ---
+/// Published months: what dealers are shown of other dealers (see `domain::disclosure`).
+///
+/// A published month is its membership snapshot (`published_members`: each dealer's
+/// region and peer group when it was published) and the live facts, except the facts
+/// written since, whose published values are held in `published_holds`.
+#[async_trait]
+pub trait PublicationStore: Send + Sync {
+    /// Every month with a publication or a schedule.
+    async fn publications(&self) -> StoreResult<Vec<PublicationRecord>>;
+    /// Every (re)publication of a month, oldest first.
+    async fn publication_events(&self, month: Month) -> StoreResult<Vec<PublicationEvent>>;
+    /// Sets (or with `None` clears) the OEM's publication time of a month not yet
+    /// published; a conflict once it is published.
+    async fn schedule_publication(&self, month: Month, at: Option<i64>) -> StoreResult<()>;
+    /// Months up to `through` with at least one submitted report and no publication.
+    async fn unpublished_months(&self, through: Month) -> StoreResult<Vec<Month>>;
+    /// Publishes a month for the first time: its members as they are now, its facts as
+    /// they are now. A conflict when it is already published; returns the members.
+    async fn publish(
+        &self,
+        month: Month,
+        kind: PublicationKind,
+        at: i64,
+        author: &str,
+    ) -> StoreResult<u64>;
+    /// What changed since a month was published: dealers whose facts or groups differ.
+    async fn pending_changes(&self, month: Month) -> StoreResult<Vec<PendingChange>>;
+    /// Republishes the pending changes of the dealers `choose` picks (all in one
+    /// transaction, with the pending changes as of that transaction).
+    async fn republish(
+        &self,
+        month: Month,
+        kind: PublicationKind,
+        at: i64,
+        author: &str,
+        choose: &Chooser<'_>,
+    ) -> StoreResult<RepublishOutcome>;
+    /// The membership snapshot of a published month.
+    async fn published_members(&self, month: Month) -> StoreResult<Vec<PublishedMember>>;
+    /// The held facts of a month.
+    async fn month_holds(&self, month: Month) -> StoreResult<Vec<HeldFact>>;
+    /// The held facts of one dealer for `from..=to`.
+    async fn dealer_holds(
+        &self,
+        dealer: &str,
+        from: Month,
+        to: Month,
+    ) -> StoreResult<Vec<HeldFact>>;
+}
 
+/// Bulk loading of generated networks (the demo, benchmark data).
+#[async_trait]
+pub trait BulkStore: Send + Sync {
     /// Creates regions and dealers, skipping those that exist (idempotent).
     async fn load_network(
         &self,

@@ -1,0 +1,115 @@
+//! Bulk loading of generated networks (the demo, benchmark data).
+
+use super::*;
+
+macro_rules! bulk_sql {
+    ($Store:ident, $Db:ty, $Row:ty, $backend:expr) => {
+        #[async_trait]
+        impl BulkStore for $Store {
+            async fn load_network(&self, regions: &[Region], dealers: &[NewDealer], moves: &[(String, String, Month)]) -> StoreResult<()> {
+                let (_writer, mut tx) = self.begin_write().await?;
+                for chunk in regions.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO regions (code, name) ");
+                    q.push_values(chunk, |mut b, r| {
+                        b.push_bind(&r.code).push_bind(&r.name);
+                    });
+                    q.push(" ON CONFLICT (code) DO NOTHING");
+                    q.build().execute(&mut *tx).await?;
+                }
+                for chunk in dealers.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO dealers (code, name, brand, province, city, size_tier, opened_month, closed_month) ");
+                    q.push_values(chunk, |mut b, n| {
+                        let d = &n.dealer;
+                        b.push_bind(&d.code)
+                            .push_bind(&d.name)
+                            .push_bind(&d.brand)
+                            .push_bind(&d.province)
+                            .push_bind(&d.city)
+                            .push_bind(d.size_tier.as_str())
+                            .push_bind(d.opened.index())
+                            .push_bind(d.closed.map(Month::index));
+                    });
+                    q.push(" ON CONFLICT (code) DO NOTHING");
+                    q.build().execute(&mut *tx).await?;
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO dealer_regions (dealer_code, from_month, region_code) ");
+                    q.push_values(chunk, |mut b, n| {
+                        b.push_bind(&n.dealer.code).push_bind(n.dealer.opened.index()).push_bind(&n.region_code);
+                    });
+                    q.push(" ON CONFLICT (dealer_code, from_month) DO NOTHING");
+                    q.build().execute(&mut *tx).await?;
+                }
+                Self::log_change(&mut tx, ChangeKind::Network, None, None, None).await?;
+                for chunk in moves.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO dealer_regions (dealer_code, from_month, region_code) ");
+                    q.push_values(chunk, |mut b, (code, region, from)| {
+                        b.push_bind(code).push_bind(from.index()).push_bind(region);
+                    });
+                    q.push(" ON CONFLICT (dealer_code, from_month) DO NOTHING");
+                    q.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn put_param_if_absent(&self, v: &kpi::ParamValue, author: &str, now: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO oem_parameters (name, year, region_code, value, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (name, year, region_code) DO NOTHING",
+                )
+                .bind(v.param.code())
+                .bind(v.year)
+                .bind(&v.region_code)
+                .bind(v.value)
+                .bind(now)
+                .bind(author)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn load_reports(&self, reports: &[BulkReport]) -> StoreResult<Vec<(String, Month)>> {
+                let (_writer, mut tx) = self.begin_write().await?;
+                let mut inserted = Vec::new();
+                for chunk in reports.chunks(BULK_ROWS) {
+                    let rows: Vec<(&BulkReport, String, String)> = chunk.iter().map(|r| (r, r.values.to_json(), warnings_json(&r.warnings))).collect();
+                    let mut q = sqlx::QueryBuilder::<$Db>::new(format!("INSERT INTO reports ({REPORT_COLUMNS}) "));
+                    q.push_values(&rows, |mut b, (r, data, warnings)| {
+                        b.push_bind(&r.dealer_code)
+                            .push_bind(r.month.index())
+                            .push_bind(r.status.as_str())
+                            .push_bind(1_i32)
+                            .push_bind(data)
+                            .push_bind(warnings)
+                            .push_bind(r.late)
+                            .push_bind(r.submitted_at)
+                            .push_bind(r.submitted_at)
+                            .push_bind(&r.author);
+                    });
+                    q.push(" ON CONFLICT (dealer_code, month) DO NOTHING RETURNING dealer_code, month");
+                    for r in q.build().fetch_all(&mut *tx).await? {
+                        inserted.push((r.try_get("dealer_code")?, month_of(r.try_get("month")?)?));
+                    }
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO report_revisions (dealer_code, month, revision, status, data, warnings, author, reason, created_at) ");
+                    q.push_values(&rows, |mut b, (r, data, warnings)| {
+                        b.push_bind(&r.dealer_code)
+                            .push_bind(r.month.index())
+                            .push_bind(1_i32)
+                            .push_bind(r.status.as_str())
+                            .push_bind(data)
+                            .push_bind(warnings)
+                            .push_bind(&r.author)
+                            .push_bind(None::<String>)
+                            .push_bind(r.submitted_at);
+                    });
+                    q.push(" ON CONFLICT (dealer_code, month, revision) DO NOTHING");
+                    q.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(inserted)
+            }
+        }
+    };
+}
+
+bulk_sql!(SqliteStore, sqlx::Sqlite, SqliteRow, Backend::Sqlite);
+bulk_sql!(PgStore, sqlx::Postgres, PgRow, Backend::Postgres);

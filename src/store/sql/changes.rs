@@ -1,0 +1,40 @@
+//! The change log that keeps in-process caches in step across replicas.
+
+use super::*;
+
+macro_rules! changes_sql {
+    ($Store:ident, $Db:ty, $Row:ty, $backend:expr) => {
+        #[async_trait]
+        impl ChangeStore for $Store {
+            async fn changes_since(&self, after: i64, also: &[i64]) -> StoreResult<Vec<Change>> {
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT seq, kind, dealer_code, from_month, to_month FROM change_log WHERE seq > ");
+                q.push_bind(after);
+                if !also.is_empty() {
+                    q.push(" OR seq IN ");
+                    Self::push_list(&mut q, also.iter().copied());
+                }
+                q.push(" ORDER BY seq");
+                let rows = q.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        let kind: String = r.try_get("kind")?;
+                        Ok(Change {
+                            seq: r.try_get("seq")?,
+                            kind: ChangeKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("change kind {kind}")))?,
+                            dealer_code: r.try_get("dealer_code")?,
+                            from: r.try_get::<Option<i32>, _>("from_month")?.map(month_of).transpose()?,
+                            to: r.try_get::<Option<i32>, _>("to_month")?.map(month_of).transpose()?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn last_change(&self) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM change_log").fetch_one(&self.pool).await?.unwrap_or(0))
+            }
+        }
+    };
+}
+
+changes_sql!(SqliteStore, sqlx::Sqlite, SqliteRow, Backend::Sqlite);
+changes_sql!(PgStore, sqlx::Postgres, PgRow, Backend::Postgres);

@@ -1,0 +1,300 @@
+//! Helpers shared by every part of the SQL store: row mappers, bound lists, fact writes
+//! and recomputation, the change log.
+
+use super::*;
+
+macro_rules! common_sql {
+    ($Store:ident, $Db:ty, $Row:ty, $backend:expr) => {
+        impl $Store {
+            pub(super) fn dealer_row(r: &$Row) -> StoreResult<Dealer> {
+                let tier: String = r.try_get("size_tier")?;
+                Ok(Dealer {
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    brand: r.try_get("brand")?,
+                    province: r.try_get("province")?,
+                    city: r.try_get("city")?,
+                    size_tier: SizeTier::parse(&tier).ok_or_else(|| StoreError::Corrupt(format!("size tier {tier}")))?,
+                    opened: month_of(r.try_get("opened_month")?)?,
+                    closed: r.try_get::<Option<i32>, _>("closed_month")?.map(month_of).transpose()?,
+                })
+            }
+
+            pub(super) fn report_row(r: &$Row) -> StoreResult<ReportRecord> {
+                Ok(ReportRecord {
+                    dealer_code: r.try_get("dealer_code")?,
+                    month: month_of(r.try_get("month")?)?,
+                    status: status_of(r.try_get("status")?)?,
+                    revision: r.try_get("revision")?,
+                    values: values_of(r.try_get("data")?)?,
+                    warnings: warnings_of(r.try_get("warnings")?)?,
+                    late: r.try_get("late")?,
+                    first_submitted_at: r.try_get("first_submitted_at")?,
+                    updated_at: r.try_get("updated_at")?,
+                    updated_by: r.try_get("updated_by")?,
+                })
+            }
+
+            /// Appends `(v1, v2, ...)` with every value bound (callers handle an empty list).
+            pub(super) fn push_list<'a, T>(q: &mut sqlx::QueryBuilder<'a, $Db>, values: impl Iterator<Item = T>)
+            where
+                T: 'a + sqlx::Encode<'a, $Db> + sqlx::Type<$Db>,
+            {
+                q.push("(");
+                let mut sep = q.separated(", ");
+                for v in values {
+                    sep.push_bind(v);
+                }
+                sep.push_unseparated(")");
+            }
+
+            pub(super) fn fact_row(r: &$Row) -> StoreResult<FactRow> {
+                Ok(FactRow {
+                    kpi: r.try_get("kpi")?,
+                    month: month_of(r.try_get("month")?)?,
+                    dealer_code: r.try_get("dealer_code")?,
+                    region_code: r.try_get("region_code")?,
+                    value: fact_value(r.try_get("numerator")?, r.try_get("denominator")?, r.try_get("reason")?)?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            }
+
+            pub(super) async fn insert_facts(conn: &mut <$Db as sqlx::Database>::Connection, rows: &[FactRow]) -> StoreResult<()> {
+                for chunk in rows.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO kpi_facts (kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at) ");
+                    q.push_values(chunk, |mut b, f| {
+                        let (n, d, reason) = fact_columns(&f.value);
+                        b.push_bind(f.kpi).push_bind(f.month.index()).push_bind(&f.dealer_code).push_bind(&f.region_code).push_bind(n).push_bind(d).push_bind(reason).push_bind(f.updated_at);
+                    });
+                    q.push(
+                        " ON CONFLICT (kpi, month, dealer_code) DO UPDATE SET region_code = excluded.region_code, numerator = excluded.numerator, \
+                         denominator = excluded.denominator, reason = excluded.reason, updated_at = excluded.updated_at",
+                    );
+                    q.build().execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+
+            /// Recomputes facts from the stored reports, in the caller's transaction; returns how many
+            /// changed (written or deleted).
+            pub(super) async fn recompute_in(conn: &mut <$Db as sqlx::Database>::Connection, dealer: Option<&str>, from: Month, to: Month, only: Option<&[i16]>, now: i64) -> StoreResult<u64> {
+                Self::lock_facts(&mut *conn).await?;
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, data FROM reports WHERE revision > 0 AND month >= ");
+                q.push_bind(from.plus(-window()).index()).push(" AND month <= ").push_bind(to.index());
+                if let Some(d) = dealer {
+                    q.push(" AND dealer_code = ").push_bind(d);
+                }
+                q.push(" ORDER BY dealer_code, month");
+                let rows = q.build().fetch_all(&mut *conn).await?;
+                let mut by_dealer: Vec<(String, std::collections::BTreeMap<Month, Values>)> = Vec::new();
+                for r in &rows {
+                    let code: String = r.try_get("dealer_code")?;
+                    let month = month_of(r.try_get("month")?)?;
+                    let values = values_of(r.try_get("data")?)?;
+                    match by_dealer.last_mut() {
+                        Some((c, m)) if *c == code => {
+                            m.insert(month, values);
+                        }
+                        _ => by_dealer.push((code, [(month, values)].into_iter().collect())),
+                    }
+                }
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, from_month, region_code FROM dealer_regions");
+                if let Some(d) = dealer {
+                    q.push(" WHERE dealer_code = ").push_bind(d);
+                }
+                let mut histories: std::collections::HashMap<String, Vec<RegionAssignment>> = std::collections::HashMap::new();
+                for r in q.build().fetch_all(&mut *conn).await? {
+                    let a = RegionAssignment { from: month_of(r.try_get("from_month")?)?, region_code: r.try_get("region_code")? };
+                    histories.entry(r.try_get("dealer_code")?).or_default().push(a);
+                }
+                let params = Self::params_in(&mut *conn).await?;
+                let mut facts: Vec<FactRow> = Vec::new();
+                for (code, reports) in &by_dealer {
+                    let history = histories.get(code).map(Vec::as_slice).unwrap_or_default();
+                    let region = |m: Month| region_at(history, m).map(str::to_string);
+                    for (month, fact) in kpi::dealer_facts(reports, from, to, &params, &region, only) {
+                        let Some(region_code) = region(month) else { continue };
+                        facts.push(FactRow { kpi: fact.kpi, month, dealer_code: code.clone(), region_code, value: fact.value, updated_at: now });
+                    }
+                }
+                // Only what changed is written: an amendment usually moves a few KPIs, and
+                // unchanged facts keep their `updated_at` for incremental pulls.
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE ");
+                match dealer {
+                    // One seek per (month, dealer) of the key.
+                    Some(d) => {
+                        q.push("dealer_code = ").push_bind(d).push(" AND month IN ");
+                        Self::push_list(&mut q, months_of(from, to));
+                    }
+                    None => {
+                        q.push("month >= ").push_bind(from.index()).push(" AND month <= ").push_bind(to.index());
+                    }
+                }
+                if let Some(ids) = only {
+                    q.push(" AND kpi IN ");
+                    Self::push_list(&mut q, ids.iter().copied());
+                }
+                let mut stale: std::collections::HashMap<(i16, Month, String), FactRow> = std::collections::HashMap::new();
+                for r in q.build().fetch_all(&mut *conn).await? {
+                    let f = Self::fact_row(&r)?;
+                    stale.insert((f.kpi, f.month, f.dealer_code.clone()), f);
+                }
+                // What dealers were shown of a published month stays as it was (held) until
+                // the month is republished: keep each changed fact's old value.
+                let mut held: Vec<HeldFact> = Vec::new();
+                facts.retain(|f| {
+                    match stale.remove(&(f.kpi, f.month, f.dealer_code.clone())) {
+                        Some(old) if old.value == f.value => old.region_code != f.region_code,
+                        old => {
+                            held.push(HeldFact { month: f.month, dealer_code: f.dealer_code.clone(), kpi: f.kpi, value: old.map(|o| o.value) });
+                            true
+                        }
+                    }
+                });
+                // What is left of `stale` is no longer produced (a report or a region is gone).
+                for (kpi, month, code) in stale.keys() {
+                    sqlx::query("DELETE FROM kpi_facts WHERE kpi = $1 AND month = $2 AND dealer_code = $3")
+                        .bind(*kpi)
+                        .bind(month.index())
+                        .bind(code)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                held.extend(stale.into_values().map(|old| HeldFact { month: old.month, dealer_code: old.dealer_code, kpi: old.kpi, value: Some(old.value) }));
+                let changed = facts.len() + held.iter().filter(|h| h.value.is_some()).count();
+                Self::hold_published_in(&mut *conn, held).await?;
+                Self::insert_facts(&mut *conn, &facts).await?;
+                Self::log_change(conn, ChangeKind::Facts, dealer, Some(from), Some(to)).await?;
+                Ok(changed as u64)
+            }
+
+            /// Takes the lock every fact writer holds (PostgreSQL: `ROW EXCLUSIVE` on
+            /// `kpi_facts`, which a publication's `SHARE` lock waits for and excludes), so that
+            /// which months are published cannot change under the writer. SQLite has one
+            /// writer at a time anyway.
+            pub(super) async fn lock_facts(conn: &mut <$Db as sqlx::Database>::Connection) -> StoreResult<()> {
+                if $backend == Backend::Postgres {
+                    sqlx::query("LOCK TABLE kpi_facts IN ROW EXCLUSIVE MODE").execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+
+            /// Waits for every fact writer in flight and keeps new ones out until the caller
+            /// commits (a publication: its snapshot must be the facts as they are).
+            pub(super) async fn lock_facts_for_publication(conn: &mut <$Db as sqlx::Database>::Connection) -> StoreResult<()> {
+                if $backend == Backend::Postgres {
+                    sqlx::query("LOCK TABLE kpi_facts IN SHARE MODE").execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+
+            /// Which of `months` are published.
+            pub(super) async fn published_among(conn: &mut <$Db as sqlx::Database>::Connection, months: &std::collections::BTreeSet<Month>) -> StoreResult<std::collections::BTreeSet<Month>> {
+                if months.is_empty() {
+                    return Ok(Default::default());
+                }
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT month FROM publications WHERE version > 0 AND month IN ");
+                Self::push_list(&mut q, months.iter().map(|m| m.index()));
+                let rows = q.build().fetch_all(&mut *conn).await?;
+                rows.iter().map(|r| month_of(r.try_get("month")?)).collect()
+            }
+
+            /// Keeps the published value of each fact about to change in a published month
+            /// (the first hold of a fact wins: it is what was published).
+            pub(super) async fn hold_published_in(conn: &mut <$Db as sqlx::Database>::Connection, held: Vec<HeldFact>) -> StoreResult<()> {
+                let months: std::collections::BTreeSet<Month> = held.iter().map(|h| h.month).collect();
+                let published = Self::published_among(&mut *conn, &months).await?;
+                let held: Vec<HeldFact> = held.into_iter().filter(|h| published.contains(&h.month)).collect();
+                for chunk in held.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO published_holds (month, dealer_code, kpi, present, numerator, denominator, reason) ");
+                    q.push_values(chunk, |mut b, h| {
+                        let (n, d, reason) = h.value.as_ref().map_or((None, None, None), fact_columns);
+                        b.push_bind(h.month.index()).push_bind(&h.dealer_code).push_bind(h.kpi).push_bind(h.value.is_some()).push_bind(n).push_bind(d).push_bind(reason);
+                    });
+                    q.push(" ON CONFLICT (month, dealer_code, kpi) DO NOTHING");
+                    q.build().execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+
+            pub(super) fn held_row(r: &$Row) -> StoreResult<HeldFact> {
+                let present: bool = r.try_get("present")?;
+                Ok(HeldFact {
+                    month: month_of(r.try_get("month")?)?,
+                    dealer_code: r.try_get("dealer_code")?,
+                    kpi: r.try_get("kpi")?,
+                    value: if present { Some(fact_value(r.try_get("numerator")?, r.try_get("denominator")?, r.try_get("reason")?)?) } else { None },
+                })
+            }
+
+            /// Records a change in the caller's transaction.
+            pub(super) async fn log_change(conn: &mut <$Db as sqlx::Database>::Connection, kind: ChangeKind, dealer: Option<&str>, from: Option<Month>, to: Option<Month>) -> StoreResult<()> {
+                let kind = kind.as_str();
+                sqlx::query("INSERT INTO change_log (kind, dealer_code, from_month, to_month, changed_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(kind)
+                    .bind(dealer)
+                    .bind(from.map(Month::index))
+                    .bind(to.map(Month::index))
+                    .bind(chrono::Utc::now().timestamp_millis())
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            }
+
+            pub(super) async fn params_in(conn: &mut <$Db as sqlx::Database>::Connection) -> StoreResult<Vec<kpi::ParamValue>> {
+                let rows = sqlx::query("SELECT name, year, region_code, value FROM oem_parameters ORDER BY name, year, region_code").fetch_all(&mut *conn).await?;
+                rows.iter()
+                    .filter_map(|r| {
+                        let name: String = match r.try_get("name") {
+                            Ok(n) => n,
+                            Err(e) => return Some(Err(e.into())),
+                        };
+                        // Parameters this version does not know are ignored, not fatal.
+                        let param = Param::parse(&name)?;
+                        Some((|| Ok(kpi::ParamValue { param, year: r.try_get("year")?, region_code: r.try_get("region_code")?, value: r.try_get("value")? }))())
+                    })
+                    .collect()
+            }
+
+            /// `SELECT * FROM (SELECT <select>, region_code FROM dealers d ...) x WHERE <filter>`,
+            /// optionally joined with the month's reports as `r`; callers append to it.
+            pub(super) fn dealer_query<'a>(select: &str, join_reports: bool, filter: &'a DealerFilter) -> sqlx::QueryBuilder<'a, $Db> {
+                let month = filter.month.map_or(i32::MAX, Month::index);
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT * FROM (SELECT ");
+                q.push(select);
+                q.push(", (SELECT dr.region_code FROM dealer_regions dr WHERE dr.dealer_code = d.code AND dr.from_month <= ").push_bind(month);
+                q.push(" ORDER BY dr.from_month DESC LIMIT 1) AS region_code FROM dealers d");
+                if join_reports {
+                    q.push(" LEFT JOIN reports r ON r.dealer_code = d.code AND r.month = ").push_bind(month);
+                }
+                q.push(" WHERE 1 = 1");
+                if filter.active_only {
+                    q.push(" AND d.opened_month <= ").push_bind(month);
+                    q.push(" AND (d.closed_month IS NULL OR d.closed_month >= ").push_bind(month).push(")");
+                }
+                if let Some(code) = &filter.dealer {
+                    q.push(" AND d.code = ").push_bind(code.as_str());
+                }
+                if let Some(term) = &filter.search {
+                    let p = like_pattern(term);
+                    q.push(" AND (LOWER(d.code) LIKE ").push_bind(p.clone()).push(" ESCAPE '\\'");
+                    q.push(" OR LOWER(d.name) LIKE ").push_bind(p.clone()).push(" ESCAPE '\\'");
+                    q.push(" OR LOWER(d.city) LIKE ").push_bind(p).push(" ESCAPE '\\')");
+                }
+                q.push(") x WHERE 1 = 1");
+                if let Some(regions) = &filter.regions {
+                    if regions.is_empty() {
+                        q.push(" AND 1 = 0");
+                    } else {
+                        q.push(" AND x.region_code IN ");
+                        Self::push_list(&mut q, regions.iter().map(|r| r.as_str()));
+                    }
+                }
+                q
+            }
+        }
+    };
+}
+
+common_sql!(SqliteStore, sqlx::Sqlite, SqliteRow, Backend::Sqlite);
+common_sql!(PgStore, sqlx::Postgres, PgRow, Backend::Postgres);

@@ -1,0 +1,141 @@
+//! KPI facts and OEM parameters.
+
+use super::*;
+
+macro_rules! facts_sql {
+    ($Store:ident, $Db:ty, $Row:ty, $backend:expr) => {
+        #[async_trait]
+        impl FactStore for $Store {
+            async fn params(&self) -> StoreResult<Vec<kpi::ParamValue>> {
+                let mut conn = self.pool.acquire().await?;
+                Self::params_in(&mut conn).await
+            }
+
+            async fn set_param(&self, v: &kpi::ParamValue, author: &str, now: i64) -> StoreResult<u64> {
+                let (_writer, mut tx) = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO oem_parameters (name, year, region_code, value, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (name, year, region_code) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                )
+                .bind(v.param.code())
+                .bind(v.year)
+                .bind(&v.region_code)
+                .bind(v.value)
+                .bind(now)
+                .bind(author)
+                .execute(&mut *tx)
+                .await?;
+                let affected: Vec<i16> = kpi::KPIS.iter().filter(|k| kpi::uses_param(k)).map(|k| k.id).collect();
+                let year = Month::new(v.year, 1).ok_or_else(|| StoreError::Corrupt(format!("year {}", v.year)))?;
+                let n = Self::recompute_in(&mut tx, None, year, year.plus(11), Some(&affected), now).await?;
+                tx.commit().await?;
+                Ok(n)
+            }
+
+            async fn load_facts(&self, rows: &[FactRow]) -> StoreResult<()> {
+                let (_writer, mut tx) = self.begin_write().await?;
+                Self::lock_facts(&mut tx).await?;
+                // Facts of published months keep their published values (a load into a month
+                // already published, e.g. a re-run after an interruption).
+                let months: std::collections::BTreeSet<Month> = rows.iter().map(|f| f.month).collect();
+                let published = Self::published_among(&mut tx, &months).await?;
+                if !published.is_empty() {
+                    let mut held = Vec::new();
+                    let targets: std::collections::BTreeSet<(Month, &str)> = rows.iter().filter(|f| published.contains(&f.month)).map(|f| (f.month, f.dealer_code.as_str())).collect();
+                    for (month, dealer) in targets {
+                        let old: std::collections::HashMap<i16, FactValue> = sqlx::query("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE month = $1 AND dealer_code = $2")
+                            .bind(month.index())
+                            .bind(dealer)
+                            .fetch_all(&mut *tx)
+                            .await?
+                            .iter()
+                            .map(|r| Self::fact_row(r).map(|f| (f.kpi, f.value)))
+                            .collect::<StoreResult<_>>()?;
+                        for f in rows.iter().filter(|f| f.month == month && f.dealer_code == dealer) {
+                            let before = old.get(&f.kpi).copied();
+                            if before != Some(f.value) {
+                                held.push(HeldFact { month, dealer_code: dealer.to_string(), kpi: f.kpi, value: before });
+                            }
+                        }
+                    }
+                    Self::hold_published_in(&mut tx, held).await?;
+                }
+                Self::insert_facts(&mut tx, rows).await?;
+                Self::log_change(&mut tx, ChangeKind::Facts, None, None, None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn dealer_facts(&self, dealer: &str, from: Month, to: Month) -> StoreResult<Vec<FactRow>> {
+                if from > to {
+                    return Ok(vec![]);
+                }
+                // One seek per (month, dealer) of the key.
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE dealer_code = ");
+                q.push_bind(dealer).push(" AND month IN ");
+                Self::push_list(&mut q, months_of(from, to));
+                q.push(" ORDER BY kpi, month");
+                let rows = q.build().fetch_all(&self.pool).await?;
+                rows.iter().map(Self::fact_row).collect()
+            }
+
+            async fn fact_page(&self, fq: &FactQuery) -> StoreResult<Vec<FactRow>> {
+                let mut out = Vec::new();
+                let (start_kpi, start_month, mut after_dealer) = match &fq.after {
+                    Some((k, m, d)) => (*k, *m, d.clone()),
+                    None => (i16::MIN, fq.from, String::new()),
+                };
+                for &kpi in fq.kpis.iter().filter(|&&k| k >= start_kpi) {
+                    let first = if kpi == start_kpi { start_month.max(fq.from) } else { fq.from };
+                    let Some(months) = MonthRange::new(first, fq.to) else { continue };
+                    for month in months.months() {
+                        let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE kpi = ");
+                        q.push_bind(kpi).push(" AND month = ").push_bind(month.index()).push(" AND dealer_code > ").push_bind(after_dealer.clone());
+                        if let Some(t) = fq.updated_since {
+                            q.push(" AND updated_at >= ").push_bind(t);
+                        }
+                        if let Some(d) = &fq.dealer {
+                            q.push(" AND dealer_code = ").push_bind(d.clone());
+                        }
+                        if let Some(rs) = &fq.regions {
+                            if rs.is_empty() {
+                                return Ok(vec![]);
+                            }
+                            q.push(" AND region_code IN ");
+                            Self::push_list(&mut q, rs.iter().cloned());
+                        }
+                        q.push(" ORDER BY dealer_code LIMIT ").push_bind((fq.limit - out.len()) as i64);
+                        for r in q.build().fetch_all(&self.pool).await? {
+                            out.push(Self::fact_row(&r)?);
+                        }
+                        if out.len() >= fq.limit {
+                            return Ok(out);
+                        }
+                        after_dealer.clear();
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn month_facts(&self, month: Month, sink: &mut MonthFactSink<'_>) -> StoreResult<u64> {
+                use futures_util::TryStreamExt;
+                // One range of the (month, dealer, kpi) key.
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, dealer_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE month = ");
+                q.push_bind(month.index());
+                let query = q.build();
+                let mut rows = query.fetch(&self.pool);
+                let mut n = 0;
+                while let Some(r) = rows.try_next().await? {
+                    let dealer: &str = r.try_get("dealer_code")?;
+                    let value = fact_value(r.try_get("numerator")?, r.try_get("denominator")?, r.try_get("reason")?)?;
+                    sink(r.try_get("kpi")?, dealer, value, r.try_get("updated_at")?);
+                    n += 1;
+                }
+                Ok(n)
+            }
+        }
+    };
+}
+
+facts_sql!(SqliteStore, sqlx::Sqlite, SqliteRow, Backend::Sqlite);
+facts_sql!(PgStore, sqlx::Postgres, PgRow, Backend::Postgres);

@@ -1,0 +1,66 @@
+//! Migrations, planner statistics, health and settings.
+
+use super::*;
+
+macro_rules! maintenance_sql {
+    ($Store:ident, $Db:ty, $Row:ty, $backend:expr, $migrations:literal) => {
+        #[async_trait]
+        impl Maintenance for $Store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> StoreResult<()> {
+                sqlx::migrate!($migrations).run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn analyze(&self) -> StoreResult<()> {
+                // Without statistics SQLite would answer a dealer's facts from the (kpi, month)
+                // key, reading every dealer of those months. A sampled ANALYZE takes milliseconds.
+                if $backend == Backend::Sqlite {
+                    sqlx::query("PRAGMA analysis_limit = 400").execute(&self.pool).await?;
+                }
+                sqlx::query("ANALYZE").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn has_statistics(&self) -> StoreResult<bool> {
+                if $backend == Backend::Postgres {
+                    return Ok(true);
+                }
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").fetch_one(&self.pool).await?;
+                Ok(n > 0)
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn setting_or_insert(&self, key: &str, default: &str) -> StoreResult<String> {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                    .bind(key)
+                    .bind(default)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_one(&self.pool).await?)
+            }
+        }
+    };
+}
+
+maintenance_sql!(
+    SqliteStore,
+    sqlx::Sqlite,
+    SqliteRow,
+    Backend::Sqlite,
+    "migrations/sqlite"
+);
+maintenance_sql!(
+    PgStore,
+    sqlx::Postgres,
+    PgRow,
+    Backend::Postgres,
+    "migrations/postgres"
+);

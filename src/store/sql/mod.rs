@@ -1,0 +1,185 @@
+//! The SQL behind [`Store`], written once and instantiated for SQLite and PostgreSQL.
+//!
+//! Both dialects accept the same statements here (`$n` parameters, `ON CONFLICT`,
+//! correlated subqueries), so one body serves both; what differs is how a pool is opened
+//! and which migration set runs. Each concern implements its part of the [`Store`] contract
+//! in a file of its own, through a macro instantiated for both backends.
+
+mod bulk;
+mod changes;
+mod common;
+mod facts;
+mod maintenance;
+mod network;
+mod publication;
+mod reports;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::Row;
+
+use super::*;
+use crate::domain::kpi::{self, FactValue, Param};
+use crate::domain::network::region_at;
+use crate::domain::Violation;
+use crate::domain::{MonthRange, SizeTier};
+
+/// SQLite: the embedded default (one file, WAL mode).
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    /// SQLite has one writer at a time: writers queue here, in order, instead of meeting
+    /// `SQLITE_BUSY` and sleeping in the busy handler's back-off (the long tail under load).
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// PostgreSQL: the production backend, shared by stateless replicas.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+/// Held while a write transaction runs (SQLite only).
+type WriterGuard<'a> = Option<tokio::sync::MutexGuard<'a, ()>>;
+
+impl SqliteStore {
+    /// Opens (creating if missing) the SQLite database at `url`.
+    pub async fn connect(url: &str) -> StoreResult<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            // 16 MiB of pages per connection (default 2 MiB): index pages a write touches stay
+            // in memory instead of being read from the file again.
+            .pragma("cache_size", "-16384");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Ok(SqliteStore {
+            pool,
+            writer: Default::default(),
+        })
+    }
+
+    async fn begin_write(
+        &self,
+    ) -> StoreResult<(WriterGuard<'_>, sqlx::Transaction<'static, sqlx::Sqlite>)> {
+        let guard = self.writer.lock().await;
+        Ok((Some(guard), self.pool.begin().await?))
+    }
+}
+
+impl PgStore {
+    /// Connects to PostgreSQL at `url`.
+    pub async fn connect(url: &str) -> StoreResult<PgStore> {
+        Self::connect_with(PgConnectOptions::from_str(url)?).await
+    }
+
+    /// Connects with explicit options (tests use a private `search_path`).
+    pub async fn connect_with(options: PgConnectOptions) -> StoreResult<PgStore> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(PgStore { pool })
+    }
+
+    /// PostgreSQL writers run concurrently: no guard.
+    async fn begin_write(
+        &self,
+    ) -> StoreResult<(WriterGuard<'_>, sqlx::Transaction<'static, sqlx::Postgres>)> {
+        Ok((None, self.pool.begin().await?))
+    }
+}
+
+fn month_of(index: i32) -> StoreResult<Month> {
+    Month::from_index(index).ok_or_else(|| StoreError::Corrupt(format!("month index {index}")))
+}
+
+fn values_of(json: &str) -> StoreResult<Values> {
+    Values::from_json(json).map_err(StoreError::Corrupt)
+}
+
+fn warnings_of(json: &str) -> StoreResult<Vec<Violation>> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("warnings: {e}")))
+}
+
+fn warnings_json(w: &[Violation]) -> String {
+    serde_json::to_string(w).expect("violations serialise")
+}
+
+fn status_of(s: &str) -> StoreResult<ReportStatus> {
+    ReportStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("report status {s}")))
+}
+
+/// Maps a unique-key violation to a conflict named `what`.
+fn unique_as_conflict(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what()),
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound(what()),
+        _ => StoreError::Database(e),
+    }
+}
+
+/// `%term%` for LIKE, with the wildcards of `term` escaped (use with `ESCAPE '\'`).
+fn like_pattern(term: &str) -> String {
+    let escaped = term
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// `(numerator, denominator, reason)` columns of a fact.
+fn fact_columns(
+    value: &Result<(i64, i64), kpi::Unavailable>,
+) -> (Option<i64>, Option<i64>, Option<&'static str>) {
+    match value {
+        Ok((n, d)) => (Some(*n), Some(*d), None),
+        Err(u) => (None, None, Some(u.code())),
+    }
+}
+
+fn fact_value(
+    num: Option<i64>,
+    den: Option<i64>,
+    reason: Option<String>,
+) -> StoreResult<Result<(i64, i64), kpi::Unavailable>> {
+    match (num, den, reason) {
+        (Some(n), Some(d), None) => Ok(Ok((n, d))),
+        (None, None, Some(r)) => kpi::Unavailable::parse(&r)
+            .map(Err)
+            .ok_or_else(|| StoreError::Corrupt(format!("fact reason {r}"))),
+        _ => Err(StoreError::Corrupt(
+            "fact with both a value and a reason".into(),
+        )),
+    }
+}
+
+/// Month indexes of `from..=to` (callers make sure the range is not empty).
+fn months_of(from: Month, to: Month) -> std::ops::RangeInclusive<i32> {
+    from.index()..=to.index()
+}
+
+/// Months a KPI of month M reads back to (M − 7 for the 6-month windows).
+fn window() -> i32 {
+    i32::from(kpi::max_window())
+}
+
+const DEALER_COLUMNS: &str =
+    "d.code, d.name, d.brand, d.province, d.city, d.size_tier, d.opened_month, d.closed_month";
+const REPORT_COLUMNS: &str = "dealer_code, month, status, revision, data, warnings, late, first_submitted_at, updated_at, updated_by";
+/// Rows per multi-row INSERT in bulk loads (well under both databases' parameter limits).
+const BULK_ROWS: usize = 500;

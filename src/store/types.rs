@@ -1,0 +1,350 @@
+//! What goes in and out of the store: records, filters, queries and errors.
+
+use crate::domain::kpi::FactValue;
+use crate::domain::{Dealer, Month, SizeTier, Values, Violation};
+
+/// A storage failure, typed so that callers can tell a conflict from a broken database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A uniqueness or optimistic-concurrency conflict.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("corrupt data in storage: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which database serves the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where a report stands. `Missing` is the absence of a row and is not stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportStatus {
+    Draft,
+    Accepted,
+    AcceptedWithWarnings,
+}
+
+impl ReportStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportStatus::Draft => "DRAFT",
+            ReportStatus::Accepted => "ACCEPTED",
+            ReportStatus::AcceptedWithWarnings => "ACCEPTED_WITH_WARNINGS",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReportStatus> {
+        [
+            ReportStatus::Draft,
+            ReportStatus::Accepted,
+            ReportStatus::AcceptedWithWarnings,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// The current state of one dealer-month report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRecord {
+    pub dealer_code: String,
+    pub month: Month,
+    pub status: ReportStatus,
+    /// 0 while only a draft exists; 1 for the first submission, +1 per amendment.
+    pub revision: i32,
+    pub values: Values,
+    pub warnings: Vec<Violation>,
+    /// First submitted after the deadline.
+    pub late: bool,
+    /// Epoch milliseconds.
+    pub first_submitted_at: Option<i64>,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+/// One submitted revision, complete.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub revision: i32,
+    pub status: ReportStatus,
+    pub values: Values,
+    pub warnings: Vec<Violation>,
+    pub author: String,
+    /// Why it was amended (none for the first submission).
+    pub reason: Option<String>,
+    pub created_at: i64,
+}
+
+/// A submission or amendment to store atomically.
+#[derive(Debug, Clone)]
+pub struct NewRevision {
+    pub dealer_code: String,
+    pub month: Month,
+    /// The revision the writer saw; the write fails with a conflict if it changed.
+    pub expected_revision: i32,
+    pub status: ReportStatus,
+    pub values: Values,
+    pub warnings: Vec<Violation>,
+    pub author: String,
+    pub reason: Option<String>,
+    pub late: bool,
+    pub now: i64,
+    /// Wall-clock time stamped on the recomputed KPI facts (what `updatedSince` pulls compare).
+    pub facts_at: i64,
+}
+
+/// A dealer together with its region in the month asked about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DealerInMonth {
+    pub dealer: Dealer,
+    pub region_code: Option<String>,
+}
+
+/// Which dealers to list. Every filter is optional; `regions` and `dealer` carry the caller's scope.
+#[derive(Debug, Clone, Default)]
+pub struct DealerFilter {
+    /// Month for region membership and activity.
+    pub month: Option<Month>,
+    /// Only dealers in one of these regions in `month`.
+    pub regions: Option<Vec<String>>,
+    /// Only this dealer.
+    pub dealer: Option<String>,
+    /// Case-insensitive substring of code, name or city.
+    pub search: Option<String>,
+    /// Only dealers active in `month`.
+    pub active_only: bool,
+}
+
+/// A dealer-month row of the submission status list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusRow {
+    pub dealer_code: String,
+    pub dealer_name: String,
+    pub region_code: Option<String>,
+    /// `None` when no report exists.
+    pub status: Option<ReportStatus>,
+    pub revision: i32,
+    pub late: bool,
+    pub first_submitted_at: Option<i64>,
+}
+
+/// A dealer to create, with its first region.
+#[derive(Debug, Clone)]
+pub struct NewDealer {
+    pub dealer: Dealer,
+    pub region_code: String,
+}
+
+/// A whole report row for bulk loading (demo and generator), already checked.
+#[derive(Debug, Clone)]
+pub struct BulkReport {
+    pub dealer_code: String,
+    pub month: Month,
+    pub status: ReportStatus,
+    pub values: Values,
+    pub warnings: Vec<Violation>,
+    pub late: bool,
+    pub submitted_at: i64,
+    pub author: String,
+}
+
+/// One KPI of one dealer-month as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactRow {
+    pub kpi: i16,
+    pub month: Month,
+    pub dealer_code: String,
+    /// The dealer's region in that month.
+    pub region_code: String,
+    /// `(numerator, denominator)` in storage units, or why there is no value.
+    pub value: FactValue,
+    pub updated_at: i64,
+}
+
+/// A page of facts: KPIs in id order, then months, then dealers.
+#[derive(Debug, Clone)]
+pub struct FactQuery {
+    pub from: Month,
+    pub to: Month,
+    /// Only facts written at or after this time (epoch ms).
+    pub updated_since: Option<i64>,
+    /// KPI ids, in ascending order.
+    pub kpis: Vec<i16>,
+    /// Only these regions (of the fact's month).
+    pub regions: Option<Vec<String>>,
+    /// Only this dealer.
+    pub dealer: Option<String>,
+    /// Resume after this `(kpi, month, dealer)`.
+    pub after: Option<(i16, Month, String)>,
+    pub limit: usize,
+}
+
+/// Receives the facts of a month: KPI id, dealer code, value or reason, `updated_at`.
+pub type MonthFactSink<'s> = dyn for<'a> FnMut(i16, &'a str, FactValue, i64) + Send + 's;
+
+/// What a change-log entry says changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// KPI facts: of one dealer for a month range, or all of them.
+    Facts,
+    /// Regions, dealers or region histories.
+    Network,
+    /// The publication of the months `from..=to` (members and held facts).
+    Publication,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Facts => "FACTS",
+            ChangeKind::Network => "NETWORK",
+            ChangeKind::Publication => "PUBLICATION",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ChangeKind> {
+        [
+            ChangeKind::Facts,
+            ChangeKind::Network,
+            ChangeKind::Publication,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One entry of the change log that keeps in-process caches in step across replicas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub seq: i64,
+    pub kind: ChangeKind,
+    /// `None`: every dealer.
+    pub dealer_code: Option<String>,
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+}
+
+/// A month's publication, or the OEM's schedule for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationRecord {
+    pub month: Month,
+    /// 0 while only scheduled; 1 once published, +1 per republication.
+    pub version: i32,
+    /// When the OEM wants it published (`None`: the default schedule).
+    pub scheduled_at: Option<i64>,
+    /// The first publication (epoch ms).
+    pub published_at: Option<i64>,
+    /// The latest (re)publication.
+    pub updated_at: Option<i64>,
+}
+
+/// Why a month was (re)published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PublicationKind {
+    /// At the month's close (deadline plus grace), by the scheduler.
+    Scheduled,
+    /// Before its close, by the OEM ("publish now").
+    Early,
+    /// Late submissions and amendments of enough dealers, by the OEM.
+    Republication,
+    /// Everything of a year, once it has ended, by the OEM.
+    Restatement,
+}
+
+impl PublicationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PublicationKind::Scheduled => "SCHEDULED",
+            PublicationKind::Early => "EARLY",
+            PublicationKind::Republication => "REPUBLICATION",
+            PublicationKind::Restatement => "RESTATEMENT",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PublicationKind> {
+        [
+            PublicationKind::Scheduled,
+            PublicationKind::Early,
+            PublicationKind::Republication,
+            PublicationKind::Restatement,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One (re)publication of a month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationEvent {
+    pub month: Month,
+    pub version: i32,
+    pub kind: PublicationKind,
+    pub at: i64,
+    pub author: String,
+    /// Dealers whose figures this publication showed (all members at the first).
+    pub dealers_published: i64,
+    /// Dealers with changes left waiting.
+    pub dealers_held: i64,
+}
+
+/// A dealer's groups in a month: its region and peer group.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MemberGroups {
+    pub region_code: String,
+    pub brand: String,
+    pub size_tier: SizeTier,
+}
+
+/// A dealer of a published month's membership snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedMember {
+    pub dealer_code: String,
+    pub groups: MemberGroups,
+}
+
+/// A dealer whose live figures or groups differ from what was published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingChange {
+    pub dealer_code: String,
+    /// Its groups in the published snapshot (`None`: not a member then).
+    pub published: Option<MemberGroups>,
+    /// Its groups now (`None`: not active in the month now).
+    pub live: Option<MemberGroups>,
+    /// Some KPI fact differs from the published one.
+    pub facts_changed: bool,
+}
+
+/// Picks, from the pending changes of a month, the dealers to republish.
+pub type Chooser<'a> = dyn Fn(&[PendingChange]) -> Vec<String> + Send + Sync + 'a;
+
+/// What a republication did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepublishOutcome {
+    pub version: i32,
+    /// Dealers whose changes are now published.
+    pub published: Vec<String>,
+    /// Dealers whose changes still wait.
+    pub held: usize,
+}
+
+/// A fact of a published month as it was published, where the live fact has changed since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldFact {
+    pub month: Month,
+    pub dealer_code: String,
+    pub kpi: i16,
+    /// `None`: there was no fact when the month was published.
+    pub value: Option<FactValue>,
+}
