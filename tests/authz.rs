@@ -62,6 +62,8 @@ enum Prep {
     Network,
     /// And D1's report for 2024-05, submitted by an admin (revision 1).
     D1MaySubmitted,
+    /// And May published to dealers (D1 in it with its report).
+    MayPublished,
 }
 
 type Check = fn(P, &Value, i64) -> Result<(), String>;
@@ -347,6 +349,183 @@ fn ops() -> Vec<Op> {
                 same("dealers", &json!(codes(&d["dealers"], "code")), json!(expected))
             },
         },
+        Op {
+            name: "kpiCatalog",
+            doc: "{ kpiCatalog { code } }",
+            vars: |_, _| json!({}),
+            allowed: everyone,
+            prep: Prep::Network,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("kpiCatalog", &json!(d["kpiCatalog"].as_array().map(Vec::len)), json!(msi_hub::domain::kpi::KPIS.len())),
+        },
+        Op {
+            name: "ranking(nation)",
+            doc: r#"{ ranking(kpi: "comeback_rate", period: { month: "2024-05" }) { aggregate { dealersWithValue disclosure } entries { edges { node { dealerCode } } } } }"#,
+            vars: |_, _| json!({}),
+            allowed: everyone,
+            prep: Prep::D1MaySubmitted,
+            watch: None,
+            initially: None,
+            check: |p, d, _| {
+                // May is not published: dealers see nothing of the nation yet
+                let (lines, disclosure): (&[&str], &str) = match p {
+                    P::Admin | P::Bi => (&["D1"], "LIVE"),
+                    P::MgrEast => (&["D1"], "LIVE"),
+                    P::MgrWest => (&[], "LIVE"),
+                    P::D1 | P::D2 => (&[], "NOT_YET_PUBLISHED"),
+                };
+                let r = &d["ranking"];
+                same("lines", &json!(codes(&r["entries"], "dealerCode")), json!(lines))?;
+                same("disclosure", &r["aggregate"]["disclosure"], json!(disclosure))
+            },
+        },
+        Op {
+            name: "ranking(WEST)",
+            doc: r#"{ ranking(kpi: "comeback_rate", period: { month: "2024-05" }, scope: { kind: REGION, regionCode: "WEST" }) { aggregate { disclosure } } }"#,
+            vars: |_, _| json!({}),
+            allowed: |p| p != P::D1,
+            prep: Prep::D1MaySubmitted,
+            watch: None,
+            initially: None,
+            check: |_, d, _| if d["ranking"]["aggregate"]["disclosure"].is_string() { Ok(()) } else { Err(format!("no disclosure: {d}")) },
+        },
+        Op {
+            name: "scorecard(D1)",
+            doc: r#"{ scorecard(dealerCode: "D1", period: { month: "2024-05" }) { dealerCode kpis { kpi { code } } } }"#,
+            vars: |_, _| json!({}),
+            allowed: d1_readers,
+            prep: Prep::D1MaySubmitted,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("scorecard", &d["scorecard"]["dealerCode"], json!("D1")),
+        },
+        Op {
+            name: "kpiTrend(D1)",
+            doc: r#"{ kpiTrend(dealerCode: "D1", kpi: "comeback_rate", from: "2024-04", to: "2024-05") { month value } }"#,
+            vars: |_, _| json!({}),
+            allowed: d1_readers,
+            prep: Prep::D1MaySubmitted,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("kpiTrend", &d["kpiTrend"], json!([{ "month": "2024-04", "value": null }, { "month": "2024-05", "value": 100.0 }])),
+        },
+        Op {
+            name: "benchmarks",
+            doc: r#"{ benchmarks(kpi: "comeback_rate", period: { month: "2024-05" }) { regions { regionCode } } }"#,
+            vars: |_, _| json!({}),
+            allowed: everyone,
+            prep: Prep::D1MaySubmitted,
+            watch: None,
+            initially: None,
+            check: |p, d, _| {
+                let expected: &[&str] = match p {
+                    P::D1 => &["EAST"],
+                    P::D2 => &["WEST"],
+                    _ => &["EAST", "NORTH", "WEST"],
+                };
+                same("regions", &json!(codes(&json!({ "nodes": d["benchmarks"]["regions"] }), "regionCode")), json!(expected))
+            },
+        },
+        Op {
+            name: "kpiFacts",
+            doc: r#"{ kpiFacts(from: "2024-05", to: "2024-05", kpis: ["comeback_rate"]) { edges { node { dealerCode } } } }"#,
+            vars: |_, _| json!({}),
+            allowed: everyone,
+            prep: Prep::D1MaySubmitted,
+            watch: None,
+            initially: None,
+            check: |p, d, _| {
+                let expected: &[&str] = match p {
+                    P::Admin | P::Bi | P::MgrEast | P::D1 => &["D1"],
+                    P::MgrWest | P::D2 => &[],
+                };
+                same("kpiFacts", &json!(codes(&d["kpiFacts"], "dealerCode")), json!(expected))
+            },
+        },
+        Op {
+            name: "kpiFactTable",
+            doc: r#"{ kpiFactTable(from: "2024-05", to: "2024-05", kpis: ["comeback_rate"]) { count } }"#,
+            vars: |_, _| json!({}),
+            allowed: everyone,
+            prep: Prep::D1MaySubmitted,
+            watch: None,
+            initially: None,
+            check: |p, d, _| {
+                let expected = if matches!(p, P::MgrWest | P::D2) { 0 } else { 1 };
+                same("count", &d["kpiFactTable"]["count"], json!(expected))
+            },
+        },
+        Op {
+            name: "oemParameters",
+            doc: "{ oemParameters { name } }",
+            vars: |_, _| json!({}),
+            allowed: everyone,
+            prep: Prep::Network,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("oemParameters", &d["oemParameters"], json!([])),
+        },
+        Op {
+            name: "setOemParameter",
+            doc: r#"mutation($v: Decimal!) { setOemParameter(name: "annual_visits_per_vehicle", year: 2024, value: $v) { parameter { value } } }"#,
+            vars: |p, _| json!({ "v": format!("2.{}", p.n()) }),
+            allowed: only_admin,
+            prep: Prep::D1MaySubmitted,
+            watch: Some("{ oemParameters { year value } }"),
+            initially: Some(json!({ "oemParameters": [] })),
+            check: |p, d, _| same("setOemParameter", &d["setOemParameter"]["parameter"]["value"], json!(format!("2.{}", p.n()))),
+        },
+        Op {
+            name: "publications",
+            doc: r#"{ publications(from: "2024-04", to: "2024-05") { month state } }"#,
+            vars: |_, _| json!({}),
+            allowed: everyone,
+            prep: Prep::Network,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("publications", &d["publications"], json!([{ "month": "2024-04", "state": "DUE" }, { "month": "2024-05", "state": "SCHEDULED" }])),
+        },
+        Op {
+            name: "publishMonth",
+            doc: r#"mutation { publishMonth(month: "2024-04") { month members } }"#,
+            vars: |_, _| json!({}),
+            allowed: only_admin,
+            prep: Prep::Network,
+            watch: Some(r#"{ publications(from: "2024-04", to: "2024-04") { state version } }"#),
+            initially: Some(json!({ "publications": [{ "state": "DUE", "version": 0 }] })),
+            check: |_, d, _| same("publishMonth", &d["publishMonth"], json!({ "month": "2024-04", "members": 4 })),
+        },
+        Op {
+            name: "republishMonth",
+            doc: r#"mutation { republishMonth(month: "2024-05") { month version dealersPublished dealersHeld } }"#,
+            vars: |_, _| json!({}),
+            allowed: only_admin,
+            prep: Prep::MayPublished,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("republishMonth", &d["republishMonth"], json!({ "month": "2024-05", "version": 1, "dealersPublished": 0, "dealersHeld": 0 })),
+        },
+        Op {
+            name: "restateYear",
+            doc: "mutation { restateYear(year: 2023) { month } }",
+            vars: |_, _| json!({}),
+            allowed: only_admin,
+            prep: Prep::Network,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("restateYear", &d["restateYear"], json!([])),
+        },
+        Op {
+            name: "schedulePublication",
+            doc: r#"mutation { schedulePublication(month: "2024-05", at: "2024-07-01T00:00:00Z") { month scheduledByOem } }"#,
+            vars: |_, _| json!({}),
+            allowed: only_admin,
+            prep: Prep::Network,
+            watch: Some(r#"{ publications(from: "2024-05", to: "2024-05") { dueAt scheduledByOem } }"#),
+            initially: Some(json!({ "publications": [{ "dueAt": "2024-06-15T15:59:59.999+00:00", "scheduledByOem": false }] })),
+            check: |_, d, _| same("schedulePublication", &d["schedulePublication"], json!({ "month": "2024-05", "scheduledByOem": true })),
+        },
     ]
 }
 
@@ -371,9 +550,17 @@ async fn run_row(op: &Op) -> Vec<String> {
     let mut failures = Vec::new();
     let t = TestApp::spawn().await;
     t.seed_network().await;
-    if op.prep == Prep::D1MaySubmitted {
+    if matches!(op.prep, Prep::D1MaySubmitted | Prep::MayPublished) {
         let r = submit(&t, &t.admin(), "D1", "2024-05", report_input(&[])).await;
         assert_eq!(r["outcome"], "ACCEPTED", "{}: prep: {r}", op.name);
+    }
+    if op.prep == Prep::MayPublished {
+        t.ok(
+            &t.admin(),
+            r#"mutation { publishMonth(month: "2024-05") { members } }"#,
+            json!({}),
+        )
+        .await;
     }
     let before = watch(&t, op).await;
     if let (Some(expected), Some(actual)) = (&op.initially, &before) {
@@ -436,7 +623,7 @@ async fn role_operation_matrix() {
         failures.extend(run_row(op).await);
         cells += PRINCIPALS.len();
     }
-    assert_eq!(cells, 16 * 6, "every operation is tried by every principal");
+    assert_eq!(cells, 31 * 6, "every operation is tried by every principal");
     assert!(
         failures.is_empty(),
         "{} wrong cells:\n{}",
@@ -484,6 +671,37 @@ fn the_matrix_rules_are_as_specified() {
     ] {
         assert_eq!(allowed(name), [P::Admin, P::D1], "{name}");
     }
+    for name in [
+        "setOemParameter",
+        "publishMonth",
+        "republishMonth",
+        "restateYear",
+        "schedulePublication",
+    ] {
+        assert_eq!(allowed(name), [P::Admin], "{name}");
+    }
+    for name in ["scorecard(D1)", "kpiTrend(D1)"] {
+        assert_eq!(
+            allowed(name),
+            [P::Admin, P::Bi, P::MgrEast, P::D1],
+            "{name}"
+        );
+    }
+    for name in [
+        "kpiCatalog",
+        "ranking(nation)",
+        "benchmarks",
+        "kpiFacts",
+        "kpiFactTable",
+        "oemParameters",
+        "publications",
+    ] {
+        assert_eq!(allowed(name), PRINCIPALS, "{name}");
+    }
+    assert_eq!(
+        allowed("ranking(WEST)"),
+        [P::Admin, P::Bi, P::MgrEast, P::MgrWest, P::D2]
+    );
     assert_eq!(allowed("dealers"), PRINCIPALS);
     assert_eq!(allowed("submissionStatus(2024-05)"), PRINCIPALS);
     assert_eq!(

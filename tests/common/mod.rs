@@ -180,6 +180,13 @@ impl TestApp {
         Self::start(self.db.clone(), self.settings.clone()).await
     }
 
+    /// Another replica with adjusted settings (e.g. a later clock).
+    pub async fn replica_with(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        configure(&mut settings);
+        Self::start(self.db.clone(), settings).await
+    }
+
     /// A valid token for a principal.
     pub fn token_for(&self, principal: &Principal) -> String {
         self.issuer.issue(principal, 3600)

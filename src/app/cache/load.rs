@@ -138,6 +138,16 @@ impl KpiCache {
         directory: &Directory,
         range: MonthRange,
     ) -> Vec<Arc<Vec<Slot>>> {
+        {
+            let s = self.read();
+            let hits: Option<Vec<_>> = range
+                .months()
+                .map(|m| s.live_members.get(&m).cloned())
+                .collect();
+            if let Some(hits) = hits {
+                return hits;
+            }
+        }
         let mut s = self.write();
         range
             .months()

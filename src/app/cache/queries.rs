@@ -97,10 +97,6 @@ impl KpiCache {
             if view == View::Published && !self.prepare_published(store, range).await? {
                 return Ok(None);
             }
-            let members = match view {
-                View::Live => Some(self.live_members(&directory, range)),
-                View::Published => None,
-            };
             let key = (kpi.id, range.from, range.to, view);
             let (slabs, published, versions, groups) = {
                 let s = self.read();
@@ -133,6 +129,26 @@ impl KpiCache {
                         .collect(),
                 };
                 (slabs, published, versions, s.groups.clone())
+            };
+            let members = match view {
+                View::Live => Some(self.live_members(&directory, range)),
+                View::Published => None,
+            };
+            // Ids of groups met while laying out memberships: take the table as it is now
+            // (and start over if the network changed meanwhile).
+            let groups = match &members {
+                Some(_) => {
+                    let s = self.read();
+                    if !s
+                        .directory
+                        .as_ref()
+                        .is_some_and(|d| Arc::ptr_eq(d, &directory))
+                    {
+                        continue;
+                    }
+                    s.groups.clone()
+                }
+                None => groups,
             };
             let inputs: Vec<MonthInput<'_>> = match &members {
                 Some(members) => slabs
