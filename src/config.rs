@@ -25,6 +25,15 @@ pub struct Settings {
     #[arg(long, env = "MSI_JWT_PUBLIC_KEY", global = true)]
     pub jwt_public_key: Option<PathBuf>,
 
+    /// JSON Web Key Set file of the identity provider (RS256): the token's `kid` chooses the
+    /// key, so keys can rotate. Exclusive with MSI_JWT_SECRET and MSI_JWT_PUBLIC_KEY.
+    #[arg(long, env = "MSI_JWT_JWKS", global = true)]
+    pub jwt_jwks: Option<PathBuf>,
+
+    /// Seconds of clock skew allowed on a token's `exp`, `nbf` and `iat` (at most 300).
+    #[arg(long, env = "MSI_JWT_LEEWAY_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=300), global = true)]
+    pub jwt_leeway_secs: u64,
+
     /// Required `iss` of tokens, when set.
     #[arg(long, env = "MSI_JWT_ISSUER", global = true)]
     pub jwt_issuer: Option<String>,
@@ -72,6 +81,8 @@ impl Settings {
             database_url: database_url.to_string(),
             jwt_secret: None,
             jwt_public_key: None,
+            jwt_jwks: None,
+            jwt_leeway_secs: 30,
             jwt_issuer: None,
             jwt_audience: None,
             deadline_day: 10,

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use msi_hub::app::App;
 use msi_hub::auth::{Principal, Role};
 use msi_hub::config::Settings;
-use msi_hub::domain::{Month, MonthRange};
+use msi_hub::domain::Month;
 use msi_hub::generator::Spec;
 
 /// mimalloc: many short-lived allocations (rows, GraphQL values) fragment glibc's arenas.
@@ -144,25 +144,16 @@ async fn main() -> anyhow::Result<()> {
                 }
             });
             if app.settings.warm_months > 0 {
+                app.ready.store(false, std::sync::atomic::Ordering::SeqCst);
                 let warm = app.clone();
-                warm.ready.store(false, std::sync::atomic::Ordering::SeqCst);
+                let task = tokio::spawn(async move { warm.warm_kpis().await });
+                // A warm-up that panics must not leave the replica unready for good.
+                let watch = app.clone();
                 tokio::spawn(async move {
-                    let last = warm.current_month().plus(-1);
-                    let range =
-                        MonthRange::new(last.plus(1 - warm.settings.warm_months as i32), last)
-                            .expect("non-empty range");
-                    let started = std::time::Instant::now();
-                    match warm.cache.warm(warm.store.as_ref(), range).await {
-                        Ok(()) => tracing::info!(
-                            months = warm.settings.warm_months,
-                            elapsed_ms = started.elapsed().as_millis() as u64,
-                            "KPI cache warmed"
-                        ),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "KPI cache warm-up failed; months load on first use")
-                        }
+                    if task.await.is_err() {
+                        tracing::error!("KPI cache warm-up failed; months load on first use");
+                        watch.ready.store(true, std::sync::atomic::Ordering::SeqCst);
                     }
-                    warm.ready.store(true, std::sync::atomic::Ordering::SeqCst);
                 });
             }
             let listener = tokio::net::TcpListener::bind(&listen)
@@ -220,7 +211,7 @@ async fn main() -> anyhow::Result<()> {
                 Role::Dealer if dealer.is_none() => anyhow::bail!("a dealer token needs --dealer"),
                 _ => {}
             }
-            let issuer = app.issuer().context("tokens are RS256 here (MSI_JWT_PUBLIC_KEY): get them from the identity provider, or set MSI_JWT_SECRET")?;
+            let issuer = app.issuer().context("tokens are RS256 here (MSI_JWT_PUBLIC_KEY or MSI_JWT_JWKS): get them from the identity provider, or set MSI_JWT_SECRET")?;
             let sub = sub.unwrap_or_else(|| {
                 dealer.as_ref().map_or(role.as_str().to_string(), |d| {
                     format!("{}:{d}", role.as_str())

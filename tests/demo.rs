@@ -26,10 +26,7 @@ async fn demo_loads_once_and_shows_missing_and_late_dealers() {
     assert!(t.app.load_demo(true).await.unwrap().is_none());
     let second = t.app.load_demo(false).await.unwrap().unwrap();
     assert_eq!(second.reports_inserted, 0);
-    assert_eq!(
-        t.app.store.count_dealers().await.unwrap() as usize,
-        first.dealers
-    );
+    assert_eq!(t.app.dealer_count().await.unwrap() as usize, first.dealers);
 
     let admin = t.admin();
     let regions = t.ok(&admin, "{ regions { code } }", json!({})).await;

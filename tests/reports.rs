@@ -416,6 +416,34 @@ async fn concurrent_amendments_exactly_one_wins() {
 }
 
 #[tokio::test]
+async fn identical_concurrent_first_submissions_are_one_submission() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    let token = t.dealer("D1");
+    // Several rounds, so that both orders of the race (read-then-insert) are met.
+    for month in ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"] {
+        let input = report_input(&[]);
+        let (a, b, c) = tokio::join!(
+            submit(&t, &token, "D1", month, input.clone()),
+            submit(&t, &token, "D1", month, input.clone()),
+            submit(&t, &token, "D1", month, input.clone()),
+        );
+        let mut outcomes: Vec<String> = [a, b, c]
+            .iter()
+            .map(|r| r["outcome"].as_str().unwrap().to_string())
+            .collect();
+        outcomes.sort();
+        assert_eq!(outcomes, ["ACCEPTED", "UNCHANGED", "UNCHANGED"], "{month}");
+        let (report, revisions) = stored(&t, "D1", month).await;
+        assert_eq!(
+            (report["revision"].as_i64(), revisions),
+            (Some(1), vec![1]),
+            "{month}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn drafts_then_submission_of_the_draft() {
     let t = TestApp::spawn().await;
     t.seed_network().await;

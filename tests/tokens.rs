@@ -3,10 +3,13 @@
 mod common;
 
 use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use common::{TestApp, SECRET};
+use msi_hub::app::App;
 use msi_hub::auth::{JwtIssuer, Principal, Role};
+use msi_hub::config::Settings;
 use serde_json::{json, Value};
 
 const ME: &str = "{ me { sub role regions dealerCode } }";
@@ -30,6 +33,36 @@ const FAR_EXP: u64 = 4_102_444_800;
 /// An unsigned token with these claims and this header.
 fn hand_made(header: &str, claims: &Value) -> String {
     format!("{}.{}.", b64(header), b64(&claims.to_string()))
+}
+
+/// The verifier's clock (tokens are checked against the real time, whatever `--now` says).
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// An HS256 token signed with the test secret over exactly this claims text (so that numbers
+/// keep the form they are written in).
+fn signed_text(claims: &str) -> String {
+    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
+    let message = format!("{}.{}", b64(r#"{"alg":"HS256","typ":"JWT"}"#), b64(claims));
+    let signature =
+        jsonwebtoken::crypto::sign(message.as_bytes(), &key, jsonwebtoken::Algorithm::HS256)
+            .unwrap();
+    format!("{message}.{signature}")
+}
+
+/// An HS256 token signed with the test secret: an admin `alice` valid for an hour, with
+/// `extra` claims added or replaced.
+fn signed(extra: Value) -> String {
+    let mut claims = json!({ "sub": "alice", "role": "oem_admin", "exp": now() + 3600 });
+    claims
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    signed_text(&claims.to_string())
 }
 
 /// POSTs `me` with the raw `Authorization` header value; status, header WWW-Authenticate, body.
@@ -230,9 +263,8 @@ async fn a_wrong_issuer_is_refused_when_one_is_configured() {
     accepted(&t, &right.issue(&admin(), 3600), "alice", "oem_admin").await;
 }
 
-/// KNOWN BUG (src/auth/jwt.rs, `JwtVerifier::new`): `set_audience` / `set_issuer` only check
-/// the claim when the token carries it; `aud` / `iss` are not added to `required_spec_claims`,
-/// so a token without them passes a server configured with MSI_JWT_AUDIENCE / MSI_JWT_ISSUER.
+/// jsonwebtoken's `set_audience` / `set_issuer` check the claim only when the token carries
+/// it: `JwtVerifier::new` also makes them required when configured.
 #[tokio::test]
 async fn a_token_without_audience_or_issuer_is_refused_when_they_are_configured() {
     let t = TestApp::spawn_with(|s| {
@@ -319,7 +351,7 @@ async fn claims_that_do_not_fit_the_role_are_refused() {
     accepted(&t, &t.dealer("D1"), "user-D1", "dealer").await;
 }
 
-fn rs256_settings(s: &mut msi_hub::config::Settings) {
+fn rs256_settings(s: &mut Settings) {
     s.jwt_public_key = Some(PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/rs256-public.pem"
@@ -385,4 +417,338 @@ async fn an_hs256_server_refuses_rs256_tokens() {
         &["algorithm", "rs256"],
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_token_not_yet_valid_or_issued_in_the_future_is_refused() {
+    let t = TestApp::spawn().await;
+    let later = now() + 3600;
+    refused(
+        &t,
+        &signed(json!({ "nbf": later })),
+        &["not valid yet", "nbf"],
+    )
+    .await;
+    refused(&t, &signed(json!({ "iat": later })), &["iat", "future"]).await;
+    // within the default leeway (30 s) of clock skew, or in the past, they are fine
+    let soon = now() + 10;
+    accepted(
+        &t,
+        &signed(json!({ "nbf": soon, "iat": soon })),
+        "alice",
+        "oem_admin",
+    )
+    .await;
+    let past = now() - 600;
+    accepted(
+        &t,
+        &signed(json!({ "nbf": past, "iat": past })),
+        "alice",
+        "oem_admin",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_leeway_is_configurable_and_covers_exp_nbf_and_iat() {
+    let default = TestApp::spawn().await;
+    refused(
+        &default,
+        &signed(json!({ "exp": now() - 60 })),
+        &["expired"],
+    )
+    .await;
+    accepted(
+        &default,
+        &signed(json!({ "exp": now() - 5 })),
+        "alice",
+        "oem_admin",
+    )
+    .await;
+
+    let lenient = TestApp::spawn_with(|s| s.jwt_leeway_secs = 300).await;
+    for extra in [
+        json!({ "exp": now() - 120 }),
+        json!({ "nbf": now() + 120 }),
+        json!({ "iat": now() + 120 }),
+    ] {
+        accepted(&lenient, &signed(extra), "alice", "oem_admin").await;
+    }
+    refused(
+        &lenient,
+        &signed(json!({ "exp": now() - 400 })),
+        &["expired"],
+    )
+    .await;
+    refused(&lenient, &signed(json!({ "nbf": now() + 400 })), &["nbf"]).await;
+
+    let strict = TestApp::spawn_with(|s| s.jwt_leeway_secs = 0).await;
+    refused(&strict, &signed(json!({ "exp": now() - 5 })), &["expired"]).await;
+    refused(&strict, &signed(json!({ "nbf": now() + 60 })), &["nbf"]).await;
+    refused(&strict, &signed(json!({ "iat": now() + 60 })), &["iat"]).await;
+    accepted(&strict, &signed(json!({})), "alice", "oem_admin").await;
+}
+
+#[tokio::test]
+async fn an_audience_may_be_a_string_or_an_array() {
+    let t = TestApp::spawn_with(|s| s.jwt_audience = Some("msi-hub".into())).await;
+    for aud in [
+        json!("msi-hub"),
+        json!(["msi-hub"]),
+        json!(["crm", "msi-hub"]),
+    ] {
+        accepted(&t, &signed(json!({ "aud": aud })), "alice", "oem_admin").await;
+    }
+    for aud in [json!("crm"), json!(["crm", "bi"]), json!([])] {
+        refused(&t, &signed(json!({ "aud": aud })), &["audience"]).await;
+    }
+    // without a configured audience, any `aud` passes
+    let open = TestApp::spawn().await;
+    for aud in [json!("crm"), json!(["crm", "bi"]), json!([])] {
+        accepted(&open, &signed(json!({ "aud": aud })), "alice", "oem_admin").await;
+    }
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let t = TestApp::spawn().await;
+    let token = t.admin();
+    for header in [
+        format!("BEARER {token}"),
+        format!("bearer {token}"),
+        format!("BeArEr {token}"),
+        format!("Bearer\t{token}"),
+        format!("Bearer  \t {token}"),
+    ] {
+        let (status, _, body) = with_header(&t, &header).await;
+        assert_eq!(status, 200, "{header:?}: {body}");
+        assert_eq!(body["data"]["me"]["sub"], "admin", "{header:?}: {body}");
+    }
+    for header in [
+        format!("Bearer{token}"),
+        format!("Bearer: {token}"),
+        format!("Bearer {token} {token}"),
+        format!("Bearer, {token}"),
+        format!("Bearers {token}"),
+        format!("Token {token}"),
+    ] {
+        let (status, _, body) = with_header(&t, &header).await;
+        assert_eq!(status, 401, "{header:?}: {body}");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("Bearer <token>"), "{header:?}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn numeric_dates_may_be_any_json_number() {
+    let t = TestApp::spawn().await;
+    let now = now();
+    for dates in [
+        format!(r#""exp":{FAR_EXP}"#),
+        format!(r#""exp":{FAR_EXP}.0"#),
+        r#""exp":4.1024448e9"#.to_string(),
+        format!(r#""exp":{FAR_EXP}.75,"iat":{now}.5,"nbf":1.7e9"#),
+        format!(r#""exp":{}.0,"iat":{now}E0"#, now + 60),
+    ] {
+        let token = signed_text(&format!(r#"{{"sub":"alice","role":"oem_admin",{dates}}}"#));
+        accepted(&t, &token, "alice", "oem_admin").await;
+    }
+    // negative, beyond year 9999, or not a number: invalid claims, not a missing or expired one
+    for (dates, claim) in [
+        ("\"exp\":-1".to_string(), "exp"),
+        ("\"exp\":-4102444800.0".to_string(), "exp"),
+        ("\"exp\":253402300800".to_string(), "exp"),
+        ("\"exp\":1e300".to_string(), "exp"),
+        ("\"exp\":18446744073709551615".to_string(), "exp"),
+        (format!(r#""exp":{FAR_EXP},"nbf":-5"#), "nbf"),
+        (format!(r#""exp":{FAR_EXP},"iat":1e20"#), "iat"),
+    ] {
+        let token = signed_text(&format!(r#"{{"sub":"alice","role":"oem_admin",{dates}}}"#));
+        refused(&t, &token, &["claims", claim]).await;
+    }
+    let text_exp = signed(json!({ "exp": FAR_EXP.to_string() }));
+    refused(&t, &text_exp, &["claims"]).await;
+    let nan = signed_text(r#"{"sub":"alice","role":"oem_admin","exp":NaN}"#);
+    refused(&t, &nan, &["claims"]).await;
+    // and `exp` stays required
+    let no_exp = signed_text(r#"{"sub":"alice","role":"oem_admin"}"#);
+    refused(&t, &no_exp, &["required", "exp"]).await;
+}
+
+#[tokio::test]
+async fn blank_names_and_control_characters_are_refused() {
+    let t = TestApp::spawn().await;
+    let issuer = JwtIssuer::hs256(SECRET.as_bytes(), None, None);
+    let manager = |regions: &[&str]| Principal {
+        sub: "m".into(),
+        role: Role::RegionalManager,
+        regions: regions.iter().map(|r| r.to_string()).collect(),
+        dealer: None,
+    };
+    for regions in [
+        &[""][..],
+        &[" "],
+        &["EAST", "\t"],
+        &["EA\u{0}ST"],
+        &["EAST\n"],
+    ] {
+        refused(
+            &t,
+            &issuer.issue(&manager(regions), 3600),
+            &["claims", "region"],
+        )
+        .await;
+    }
+    let dealer = |code: &str| Principal {
+        sub: "d".into(),
+        role: Role::Dealer,
+        regions: vec![],
+        dealer: Some(code.into()),
+    };
+    for code in [" ", "\t", "D1\u{0}", "D\u{1b}1"] {
+        refused(
+            &t,
+            &issuer.issue(&dealer(code), 3600),
+            &["claims", "dealer"],
+        )
+        .await;
+    }
+    for sub in ["alice\u{0}", "al\rice", "\u{7f}"] {
+        let p = Principal {
+            sub: sub.into(),
+            ..admin()
+        };
+        refused(&t, &issuer.issue(&p, 3600), &["claims", "sub"]).await;
+    }
+    // a blank `dealer` is refused whatever the role
+    refused(&t, &signed(json!({ "dealer": " " })), &["claims", "dealer"]).await;
+    // names with spaces or beyond ASCII are fine
+    let fine = Principal {
+        sub: "李 伟".into(),
+        ..manager(&["EAST", "华东"])
+    };
+    accepted(&t, &issuer.issue(&fine, 3600), "李 伟", "regional_manager").await;
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The JWKS fixture: `test-key-1` (rs256-private.pem) and `test-key-2` (rs256-rotated-private.pem).
+fn jwks_settings(s: &mut Settings) {
+    s.jwt_jwks = Some(fixture("rs256-jwks.json"));
+    s.jwt_secret = None;
+}
+
+fn rotated_issuer() -> JwtIssuer {
+    JwtIssuer::rs256(
+        include_bytes!("fixtures/rs256-rotated-private.pem"),
+        None,
+        None,
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_jwks_server_chooses_the_key_by_kid() {
+    let t = TestApp::spawn_with(jwks_settings).await;
+    let key1 = rs256_issuer().with_key_id("test-key-1");
+    let key2 = rotated_issuer().with_key_id("test-key-2");
+    accepted(&t, &key1.issue(&admin(), 3600), "alice", "oem_admin").await;
+    accepted(&t, &key2.issue(&admin(), 3600), "alice", "oem_admin").await;
+    // an unknown `kid` is refused without naming any key
+    let unknown = rs256_issuer().with_key_id("test-key-3");
+    let (status, _, body) =
+        with_header(&t, &format!("Bearer {}", unknown.issue(&admin(), 3600))).await;
+    assert_eq!(status, 401, "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("kid"), "{message}");
+    let jwks = std::fs::read_to_string(fixture("rs256-jwks.json")).unwrap();
+    let jwks: Value = serde_json::from_str(&jwks).unwrap();
+    for key in jwks["keys"].as_array().unwrap() {
+        for part in ["kid", "n"] {
+            let material = key[part].as_str().unwrap();
+            assert!(
+                !message.contains(&material[..8.min(material.len())]),
+                "{message}"
+            );
+        }
+    }
+    // without `kid`, two keys are one too many
+    refused(&t, &rs256_issuer().issue(&admin(), 3600), &["kid"]).await;
+    refused(&t, &rotated_issuer().issue(&admin(), 3600), &["kid"]).await;
+    // a `kid` names a key, it does not lend its trust to another one
+    let swapped = rotated_issuer().with_key_id("test-key-1");
+    refused(&t, &swapped.issue(&admin(), 3600), &["signature"]).await;
+    // the algorithm stays pinned: HS256 (even keyed with the public key), alg none
+    let hs = JwtIssuer::hs256(SECRET.as_bytes(), None, None).with_key_id("test-key-1");
+    refused(&t, &hs.issue(&admin(), 3600), &["algorithm", "rs256"]).await;
+    let public = include_bytes!("fixtures/rs256-public.pem");
+    let confused = JwtIssuer::hs256(public, None, None).with_key_id("test-key-1");
+    refused(&t, &confused.issue(&admin(), 3600), &["algorithm"]).await;
+    let claims = json!({ "sub": "mallory", "role": "oem_admin", "exp": FAR_EXP });
+    let none = hand_made(r#"{"alg":"none","kid":"test-key-1"}"#, &claims);
+    refused(&t, &none, &["algorithm", "none"]).await;
+    // and expired is expired
+    refused(&t, &key2.issue(&admin(), -3600), &["expired"]).await;
+}
+
+#[tokio::test]
+async fn a_jwks_of_one_key_accepts_a_token_without_kid() {
+    let dir = tempfile::tempdir().unwrap();
+    let jwks: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("rs256-jwks.json")).unwrap())
+            .unwrap();
+    let mut key = jwks["keys"][0].clone();
+    key.as_object_mut().unwrap().remove("kid");
+    let path = dir.path().join("one.json");
+    std::fs::write(&path, json!({ "keys": [key] }).to_string()).unwrap();
+    let t = TestApp::spawn_with(|s| {
+        s.jwt_jwks = Some(path);
+        s.jwt_secret = None;
+    })
+    .await;
+    accepted(
+        &t,
+        &rs256_issuer().issue(&admin(), 3600),
+        "alice",
+        "oem_admin",
+    )
+    .await;
+    refused(&t, &rotated_issuer().issue(&admin(), 3600), &["signature"]).await;
+    let named = rs256_issuer().with_key_id("test-key-1");
+    refused(&t, &named.issue(&admin(), 3600), &["kid"]).await;
+}
+
+#[tokio::test]
+async fn a_jwks_excludes_a_secret_or_a_public_key_and_must_be_one() {
+    async fn start(configure: impl FnOnce(&mut Settings)) -> String {
+        let mut settings = Settings::for_database("sqlite::memory:");
+        configure(&mut settings);
+        let store = msi_hub::store::connect("sqlite::memory:").await.unwrap();
+        store.migrate().await.unwrap();
+        match App::with_store(settings, store).await {
+            Ok(_) => "started".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+    let with_secret = start(|s| {
+        jwks_settings(s);
+        s.jwt_secret = Some(SECRET.into());
+    })
+    .await;
+    assert!(with_secret.contains("MSI_JWT_JWKS"), "{with_secret}");
+    let with_pem = start(|s| {
+        jwks_settings(s);
+        rs256_settings(s);
+    })
+    .await;
+    assert!(with_pem.contains("MSI_JWT_JWKS"), "{with_pem}");
+    let not_a_set = start(|s| s.jwt_jwks = Some(fixture("rs256-public.pem"))).await;
+    assert!(not_a_set.contains("not a JSON Web Key Set"), "{not_a_set}");
+    let missing = start(|s| s.jwt_jwks = Some(fixture("no-such.json"))).await;
+    assert!(missing.contains("cannot read MSI_JWT_JWKS"), "{missing}");
+    assert_eq!(start(jwks_settings).await, "started");
 }

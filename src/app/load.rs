@@ -75,26 +75,18 @@ impl App {
         };
         for (i, &month) in months.iter().enumerate() {
             let reports = generator::reports_for_month(spec, &network, month);
-            let inserted: HashSet<(String, Month)> = self
-                .store
-                .load_reports(&reports)
-                .await?
-                .into_iter()
-                .collect();
-            summary.reports_inserted += inserted.len() as u64;
+            // Facts for every report of the month; the store keeps those of the reports it
+            // inserts, in the same transaction (a killed load re-runs cleanly).
             let now = self.wall_ms();
             let mut facts = Vec::new();
-            for r in reports {
+            for r in &reports {
                 let months = recent.entry(r.dealer_code.clone()).or_default();
-                months.insert(month, r.values);
+                months.insert(month, r.values.clone());
                 while months
                     .first_key_value()
                     .is_some_and(|(m, _)| *m < month.plus(-window))
                 {
                     months.pop_first();
-                }
-                if !inserted.contains(&(r.dealer_code.clone(), month)) {
-                    continue;
                 }
                 let history = histories
                     .get(r.dealer_code.as_str())
@@ -115,8 +107,17 @@ impl App {
                     });
                 }
             }
-            summary.facts += facts.len() as u64;
-            self.store.load_facts(&facts).await?;
+            let inserted: HashSet<(String, Month)> = self
+                .store
+                .load_reports(&reports, &facts)
+                .await?
+                .into_iter()
+                .collect();
+            summary.reports_inserted += inserted.len() as u64;
+            summary.facts += facts
+                .iter()
+                .filter(|f| inserted.contains(&(f.dealer_code.clone(), f.month)))
+                .count() as u64;
             progress(i + 1, months.len(), summary.reports_inserted);
         }
         self.store.analyze().await?;

@@ -3,6 +3,7 @@
 //! (GraphQL guards); the operations enforce the business rules.
 
 mod cache;
+mod health;
 mod kpi;
 mod load;
 mod network;
@@ -78,11 +79,11 @@ pub type AppResult<T> = Result<T, AppError>;
 
 /// The running application, shared by every request.
 pub struct App {
-    pub store: Arc<dyn Store>,
+    store: Arc<dyn Store>,
     pub settings: Settings,
     verifier: JwtVerifier,
     /// Per dealer-month KPI pairs in memory, kept in step through the change log.
-    pub cache: KpiCache,
+    cache: KpiCache,
     /// False while `serve` warms the KPI cache: `/readyz` then answers 503.
     pub ready: std::sync::atomic::AtomicBool,
     /// The HS256 secret, when tokens are HS256 (the `token` command signs with it).
@@ -106,14 +107,20 @@ impl App {
 
     /// Builds the app on an open, migrated store.
     pub async fn with_store(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<App> {
-        let hs256_secret = match (&settings.jwt_secret, &settings.jwt_public_key) {
+        let (public_key, jwks) = (&settings.jwt_public_key, &settings.jwt_jwks);
+        if jwks.is_some() && (settings.jwt_secret.is_some() || public_key.is_some()) {
+            anyhow::bail!(
+                "MSI_JWT_JWKS excludes MSI_JWT_SECRET and MSI_JWT_PUBLIC_KEY: set one of them"
+            );
+        }
+        let hs256_secret = match (&settings.jwt_secret, public_key.is_some() || jwks.is_some()) {
             (Some(s), _) => Some(s.as_bytes().to_vec()),
-            (None, Some(_)) => None,
-            (None, None) => {
+            (None, true) => None,
+            (None, false) => {
                 let mut bytes = [0u8; 32];
                 rand::rngs::OsRng.fill_bytes(&mut bytes);
                 let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-                tracing::warn!("MSI_JWT_SECRET is not set: using the development secret kept in the database (set MSI_JWT_SECRET or MSI_JWT_PUBLIC_KEY in production)");
+                tracing::warn!("MSI_JWT_SECRET is not set: using the development secret kept in the database (set MSI_JWT_SECRET, MSI_JWT_PUBLIC_KEY or MSI_JWT_JWKS in production)");
                 Some(
                     store
                         .setting_or_insert(DEV_SECRET_KEY, &fresh)
@@ -122,13 +129,18 @@ impl App {
                 )
             }
         };
-        let config = match &settings.jwt_public_key {
-            Some(path) => JwtConfig::Rs256 {
-                public_key_pem: std::fs::read(path).map_err(|e| {
-                    anyhow::anyhow!("cannot read MSI_JWT_PUBLIC_KEY {}: {e}", path.display())
-                })?,
+        let read = |name: &str, path: &std::path::Path| {
+            std::fs::read(path)
+                .map_err(|e| anyhow::anyhow!("cannot read {name} {}: {e}", path.display()))
+        };
+        let config = match (public_key, jwks) {
+            (Some(path), _) => JwtConfig::Rs256 {
+                public_key_pem: read("MSI_JWT_PUBLIC_KEY", path)?,
             },
-            None => JwtConfig::Hs256 {
+            (None, Some(path)) => JwtConfig::Jwks {
+                jwks_json: read("MSI_JWT_JWKS", path)?,
+            },
+            (None, None) => JwtConfig::Hs256 {
                 secret: hs256_secret.clone().expect("secret resolved above"),
             },
         };
@@ -136,6 +148,7 @@ impl App {
             &config,
             settings.jwt_issuer.as_deref(),
             settings.jwt_audience.as_deref(),
+            settings.jwt_leeway_secs,
         )
         .map_err(anyhow::Error::msg)?;
         Ok(App {

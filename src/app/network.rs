@@ -2,8 +2,14 @@
 
 use super::{App, AppError, AppResult};
 use crate::domain::network::{check_code, check_name};
-use crate::domain::{Dealer, Month, Region, SizeTier};
-use crate::store::NewDealer;
+use crate::domain::text::check_text;
+use crate::domain::{Dealer, Month, Region, RegionAssignment, SizeTier};
+use crate::store::{DealerFilter, DealerInMonth, NewDealer};
+
+/// Longest dealer search term.
+const MAX_SEARCH_CHARS: usize = 100;
+/// How far ahead of the current month a dealer may be opened, moved or closed.
+const MONTHS_AHEAD: i32 = 12;
 
 /// A new dealer.
 #[derive(Debug, Clone)]
@@ -38,6 +44,63 @@ fn valid_name(field: &str, name: &str) -> AppResult<()> {
 }
 
 impl App {
+    /// A month an administrator sets must lie within a year of now (a typo such as 9999-12
+    /// would otherwise silently reshape the network).
+    fn near(&self, field: &str, month: Month) -> AppResult<()> {
+        let latest = self.current_month().plus(MONTHS_AHEAD);
+        if month > latest {
+            return Err(AppError::invalid(
+                field,
+                format!("{month} is more than {MONTHS_AHEAD} months ahead (at most {latest})"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The months of a dealer's reports (drafts included), first and last.
+    async fn report_span(&self, code: &str) -> AppResult<Option<(Month, Month)>> {
+        Ok(self.store.report_span(code).await?)
+    }
+}
+
+impl App {
+    /// Every region.
+    pub async fn regions(&self) -> AppResult<Vec<Region>> {
+        Ok(self.store.regions().await?)
+    }
+
+    /// Dealers matching `filter` (the caller's scope included), in code order after `after`.
+    pub async fn dealers(
+        &self,
+        filter: &DealerFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> AppResult<Vec<DealerInMonth>> {
+        if let Some(term) = &filter.search {
+            check_text("search", term, MAX_SEARCH_CHARS)
+                .map_err(|m| AppError::invalid("search", m))?;
+        }
+        Ok(self.store.list_dealers(filter, after, limit as i64).await?)
+    }
+
+    /// Dealers by code (unknown codes are left out).
+    pub async fn dealers_by_code(&self, codes: &[String]) -> AppResult<Vec<Dealer>> {
+        Ok(self.store.dealers_by_code(codes).await?)
+    }
+
+    /// Region histories by dealer code.
+    pub async fn region_histories(
+        &self,
+        codes: &[String],
+    ) -> AppResult<Vec<(String, Vec<RegionAssignment>)>> {
+        Ok(self.store.region_histories(Some(codes)).await?)
+    }
+
+    /// Whether there is any dealer at all.
+    pub async fn dealer_count(&self) -> AppResult<i64> {
+        Ok(self.store.count_dealers().await?)
+    }
+
     pub async fn create_region(&self, region: Region) -> AppResult<Region> {
         valid_code("code", &region.code)?;
         valid_name("name", &region.name)?;
@@ -46,6 +109,7 @@ impl App {
     }
 
     pub async fn update_region(&self, region: Region) -> AppResult<Region> {
+        valid_code("code", &region.code)?;
         valid_name("name", &region.name)?;
         self.store.update_region(&region).await?;
         Ok(region)
@@ -61,6 +125,7 @@ impl App {
 
     /// The dealer, or a not-found error naming it.
     pub async fn require_dealer(&self, code: &str) -> AppResult<Dealer> {
+        valid_code("dealerCode", code)?;
         self.store
             .dealers_by_code(&[code.to_string()])
             .await?
@@ -78,6 +143,8 @@ impl App {
         ] {
             valid_name(field, value)?;
         }
+        self.near("openedMonth", input.opened)?;
+        valid_code("regionCode", &input.region_code)?;
         self.require_region(&input.region_code).await?;
         let dealer = Dealer {
             code: input.code,
@@ -99,6 +166,7 @@ impl App {
     }
 
     pub async fn update_dealer(&self, code: &str, patch: DealerPatch) -> AppResult<Dealer> {
+        valid_code("code", code)?;
         let mut d = self.require_dealer(code).await?;
         for (field, value) in [
             ("name", &patch.name),
@@ -111,11 +179,20 @@ impl App {
             }
         }
         if let Some(opened) = patch.opened {
+            self.near("openedMonth", opened)?;
             if d.closed.is_some_and(|c| c < opened) {
                 return Err(AppError::invalid(
                     "openedMonth",
                     format!("opened month {opened} is after the closed month"),
                 ));
+            }
+            if let Some((first, _)) = self.report_span(code).await? {
+                if opened > first {
+                    return Err(AppError::invalid(
+                        "openedMonth",
+                        format!("{opened} is after the dealer's first report ({first})"),
+                    ));
+                }
             }
             d.opened = opened;
         }
@@ -135,8 +212,11 @@ impl App {
         region_code: &str,
         effective: Month,
     ) -> AppResult<Dealer> {
+        valid_code("code", code)?;
+        valid_code("regionCode", region_code)?;
         let d = self.require_dealer(code).await?;
         self.require_region(region_code).await?;
+        self.near("effectiveMonth", effective)?;
         if effective < d.opened {
             return Err(AppError::invalid(
                 "effectiveMonth",
@@ -151,12 +231,22 @@ impl App {
 
     /// Closes a dealer: `closed` is its last operating month.
     pub async fn close_dealer(&self, code: &str, closed: Month) -> AppResult<Dealer> {
+        valid_code("code", code)?;
         let mut d = self.require_dealer(code).await?;
         if closed < d.opened {
             return Err(AppError::invalid(
                 "closedMonth",
                 format!("{closed} is before the dealer opened ({})", d.opened),
             ));
+        }
+        self.near("closedMonth", closed)?;
+        if let Some((_, last)) = self.report_span(code).await? {
+            if closed < last {
+                return Err(AppError::invalid(
+                    "closedMonth",
+                    format!("{closed} is before the dealer's last report ({last})"),
+                ));
+            }
         }
         d.closed = Some(closed);
         self.store.update_dealer(&d).await?;

@@ -4,7 +4,9 @@ use super::{App, AppError, AppResult};
 use crate::auth::Principal;
 use crate::domain::report::{check, decimal_value};
 use crate::domain::{Completeness, Dealer, Month, RawReport, Rule, Values, Violation};
-use crate::store::{DealerFilter, NewRevision, ReportRecord, ReportStatus, StatusRow, StoreError};
+use crate::store::{
+    DealerFilter, NewRevision, ReportRecord, ReportStatus, Revision, StatusRow, StoreError,
+};
 
 /// What became of a draft, submission or amendment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +152,16 @@ impl App {
         })
     }
 
+    /// A dealer's report for a month (draft or submitted), if any.
+    pub async fn report(&self, dealer_code: &str, month: Month) -> AppResult<Option<ReportRecord>> {
+        Ok(self.store.report(dealer_code, month).await?)
+    }
+
+    /// Every submitted revision of a dealer's report for a month, oldest first.
+    pub async fn revisions(&self, dealer_code: &str, month: Month) -> AppResult<Vec<Revision>> {
+        Ok(self.store.revisions(dealer_code, month).await?)
+    }
+
     /// First submission of a month: `raw`, or the saved draft when `raw` is absent.
     pub async fn submit(
         &self,
@@ -213,12 +225,8 @@ impl App {
         reason: &str,
     ) -> AppResult<SubmitOutcome> {
         let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
-            return Err(AppError::invalid(
-                "reason",
-                format!("an amendment needs a reason of 1 to {MAX_REASON_CHARS} characters"),
-            ));
-        }
+        crate::domain::text::check_text("reason", reason, MAX_REASON_CHARS)
+            .map_err(|m| AppError::invalid("reason", m))?;
         let dealer = self.require_dealer(dealer_code).await?;
         let current = match self.store.report(dealer_code, month).await? {
             Some(c) if c.revision > 0 => c,
@@ -301,6 +309,7 @@ impl App {
             now: now.timestamp_millis(),
             facts_at: self.wall_ms(),
         };
+        let values = rev.values.clone();
         match self.store.add_revision(&rev).await {
             Ok(record) => {
                 let outcome = if status == ReportStatus::Accepted {
@@ -315,14 +324,11 @@ impl App {
                     warnings: checked.warnings,
                 })
             }
-            Err(StoreError::Conflict(_)) => {
-                let now_at = self
-                    .store
-                    .report(dealer_code, month)
-                    .await?
-                    .map_or(0, |r| r.revision);
-                Err(stale(now_at))
-            }
+            Err(StoreError::Conflict(_)) => match self.store.report(dealer_code, month).await? {
+                // A concurrent writer stored exactly this content first: nothing to do.
+                Some(r) if r.revision > 0 && r.values == values => Ok(SubmitOutcome::unchanged(r)),
+                r => Err(stale(r.map_or(0, |r| r.revision))),
+            },
             Err(e) => Err(e.into()),
         }
     }

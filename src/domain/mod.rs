@@ -9,6 +9,7 @@ pub mod network;
 pub mod period;
 pub mod report;
 pub mod stats;
+pub mod text;
 
 pub use disclosure::Disclosure;
 pub use fields::{Field, FieldKind, Section, FIELDS};

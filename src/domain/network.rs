@@ -81,18 +81,18 @@ pub fn check_code(what: &str, code: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{what} `{code}` must be 1 to 32 characters of A-Z, 0-9, `_` or `-`"
+            "{what} `{}` must be 1 to 32 characters of A-Z, 0-9, `_` or `-`",
+            super::text::excerpt(code)
         ))
     }
 }
 
-/// Checks a display name: not blank, at most 200 characters.
+/// Longest display name (of a region or a dealer, a brand, a province, a city).
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Checks a display name: not blank, at most 200 characters, nothing unprintable.
 pub fn check_name(what: &str, name: &str) -> Result<(), String> {
-    if name.trim().is_empty() || name.chars().count() > 200 {
-        Err(format!("{what} must be 1 to 200 characters and not blank"))
-    } else {
-        Ok(())
-    }
+    super::text::check_text(what, name, MAX_NAME_CHARS)
 }
 
 #[cfg(test)]
@@ -148,5 +148,12 @@ mod tests {
         }
         assert!(check_name("name", "华东 Motors").is_ok());
         assert!(check_name("name", "   ").is_err());
+        assert!(check_name("name", "D1\0").is_err());
+        assert!(
+            check_code("dealer code", &"\0".repeat(100_000))
+                .unwrap_err()
+                .len()
+                < 200
+        );
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{Field, FieldKind, FIELDS, FIELD_COUNT};
 use super::period::Month;
+use super::text::excerpt;
 
 /// The raw values of one report, each in its storage unit (counts; fen; hundredths).
 ///
@@ -371,7 +372,7 @@ pub fn check(
                 def.name,
                 rule,
                 format!("{} {}", def.name, why),
-                vec![(def.name.to_string(), x.normalize().to_string())],
+                vec![(def.name.to_string(), excerpt(&x.to_string()))],
             )),
         }
     }
@@ -444,40 +445,51 @@ fn show(f: Field, stored: i64) -> String {
 
 /// Converts an entered decimal to its storage unit, or says which rule it breaks.
 fn convert(kind: FieldKind, x: Decimal) -> Result<i64, (Rule, String)> {
-    let scaled = x * Decimal::from(kind.unit());
-    if scaled.fract() != Decimal::ZERO {
+    let max = match kind {
+        FieldKind::Count => MAX_COUNT,
+        FieldKind::Score => 10_000,
+        _ => MAX_STORED_MONEY,
+    };
+    let out_of_range = || {
+        (
+            Rule::Range,
+            format!(
+                "must not exceed {}, got {}",
+                display_value(kind, max),
+                excerpt(&x.to_string())
+            ),
+        )
+    };
+    // Checked: a value beyond rust_decimal's range must be refused, not panic.
+    let scaled = x
+        .checked_mul(Decimal::from(kind.unit()))
+        .ok_or_else(out_of_range)?;
+    // As written: `1.230` has three decimal places even though it equals 1.23.
+    let places = if kind.unit() == 1 { 0 } else { 2 };
+    if scaled.fract() != Decimal::ZERO || x.scale() > places {
         return Err(match kind {
             FieldKind::Count => (
                 Rule::Integer,
-                format!("must be a whole number, got {}", x.normalize()),
+                format!("must be a whole number, got {}", excerpt(&x.to_string())),
             ),
             _ => (
                 Rule::TwoDecimals,
-                format!("must have at most 2 decimal places, got {}", x.normalize()),
+                format!(
+                    "must have at most 2 decimal places, got {}",
+                    excerpt(&x.to_string())
+                ),
             ),
         });
     }
     if x.is_sign_negative() && !x.is_zero() && kind != FieldKind::Profit {
         return Err((
             Rule::NonNegative,
-            format!("must not be negative, got {}", x.normalize()),
+            format!("must not be negative, got {}", excerpt(&x.to_string())),
         ));
     }
-    let max = match kind {
-        FieldKind::Count => MAX_COUNT,
-        FieldKind::Score => 10_000,
-        _ => MAX_STORED_MONEY,
-    };
-    let stored: i64 = scaled.trunc().try_into().unwrap_or(i64::MAX);
-    if stored.abs() > max {
-        return Err((
-            Rule::Range,
-            format!(
-                "must not exceed {}, got {}",
-                display_value(kind, max),
-                x.normalize()
-            ),
-        ));
+    let stored: i64 = scaled.trunc().try_into().map_err(|_| out_of_range())?;
+    if stored.checked_abs().is_none_or(|a| a > max) {
+        return Err(out_of_range());
     }
     Ok(stored)
 }
@@ -571,6 +583,48 @@ pub(crate) mod tests {
 
     fn rules(c: &Checked) -> Vec<(String, Rule)> {
         c.errors.iter().map(|v| (v.field.clone(), v.rule)).collect()
+    }
+
+    #[test]
+    fn values_beyond_any_range_are_violations_not_panics() {
+        let mut r = complete_raw();
+        r.insert(F::labor_revenue_customer, Decimal::MAX);
+        r.insert(F::gross_profit_labor, Decimal::MIN);
+        r.insert(F::hours_sold, d("79228162514264337593543950.335"));
+        r.insert(F::ro_delivered, Decimal::MAX);
+        let c = check(&r, month(), Completeness::Complete, &[]);
+        let mut got = rules(&c);
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            got,
+            [
+                ("gross_profit_labor".to_string(), Rule::Range),
+                ("hours_sold".to_string(), Rule::TwoDecimals),
+                ("labor_revenue_customer".to_string(), Rule::Range),
+                ("ro_delivered".to_string(), Rule::Range),
+            ]
+        );
+        assert!(
+            c.errors.iter().all(|v| v.message.len() < 200),
+            "{:?}",
+            c.errors
+        );
+    }
+
+    #[test]
+    fn decimal_places_count_as_written() {
+        let mut r = complete_raw();
+        r.insert(F::parts_revenue_internal, d("1.230"));
+        r.insert(F::ro_washed, d("10.0"));
+        r.insert(F::hours_sold, d("1300.10"));
+        let c = check(&r, month(), Completeness::Complete, &[]);
+        assert_eq!(
+            rules(&c),
+            [
+                ("ro_washed".to_string(), Rule::Integer),
+                ("parts_revenue_internal".to_string(), Rule::TwoDecimals),
+            ]
+        );
     }
 
     #[test]

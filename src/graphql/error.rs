@@ -51,3 +51,21 @@ impl<T> GqlResult<T> for Result<T, crate::store::StoreError> {
 pub fn forbidden(message: impl Into<String>) -> async_graphql::Error {
     to_gql(AppError::Forbidden(message.into()))
 }
+
+/// An error a dataloader shares between the fields that asked (one mapping for all).
+pub fn shared(e: std::sync::Arc<AppError>) -> async_graphql::Error {
+    let e = match e.as_ref() {
+        AppError::NotFound(m) => AppError::NotFound(m.clone()),
+        AppError::Forbidden(m) => AppError::Forbidden(m.clone()),
+        AppError::Invalid { field, message } => AppError::invalid(field, message.clone()),
+        AppError::Conflict {
+            message,
+            current_revision,
+        } => AppError::Conflict {
+            message: message.clone(),
+            current_revision: *current_revision,
+        },
+        AppError::Internal(source) => AppError::Internal(anyhow::anyhow!("{source:#}")),
+    };
+    to_gql(e)
+}

@@ -70,7 +70,7 @@ impl Guard for DealerRead {
                     .data_unchecked::<DataLoader<RegionHistoryLoader>>()
                     .load_one(self.code.clone())
                     .await
-                    .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+                    .map_err(super::error::shared)?;
                 p.may_read_dealer(
                     &self.code,
                     history.as_deref().and_then(|h| region_at(h, month)),

@@ -1,19 +1,19 @@
-//! Dataloaders: dealers and their region histories, batched per request.
+//! Dataloaders: dealers and their region histories, batched per request (through the app).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 
+use crate::app::{App, AppError};
 use crate::domain::{Dealer, RegionAssignment};
-use crate::store::{Store, StoreError};
 
 /// Dealers by code.
-pub struct DealerLoader(pub Arc<dyn Store>);
+pub struct DealerLoader(pub Arc<App>);
 
 impl Loader<String> for DealerLoader {
     type Value = Dealer;
-    type Error = Arc<StoreError>;
+    type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Dealer>, Self::Error> {
         Ok(self
@@ -27,21 +27,16 @@ impl Loader<String> for DealerLoader {
 }
 
 /// Region histories by dealer code.
-pub struct RegionHistoryLoader(pub Arc<dyn Store>);
+pub struct RegionHistoryLoader(pub Arc<App>);
 
 impl Loader<String> for RegionHistoryLoader {
     type Value = Vec<RegionAssignment>;
-    type Error = Arc<StoreError>;
+    type Error = Arc<AppError>;
 
     async fn load(
         &self,
         keys: &[String],
     ) -> Result<HashMap<String, Vec<RegionAssignment>>, Self::Error> {
-        Ok(self
-            .0
-            .region_histories(Some(keys))
-            .await?
-            .into_iter()
-            .collect())
+        Ok(self.0.region_histories(keys).await?.into_iter().collect())
     }
 }

@@ -3,6 +3,7 @@
 mod error;
 mod guards;
 mod kpi;
+mod limits;
 mod loaders;
 mod mutation;
 mod network;
@@ -16,6 +17,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, MergedObject, Request, SDLExportOptions, Schema};
 
 pub use error::to_gql;
+pub use limits::{MAX_COMPLEXITY, MAX_DEPTH, MAX_FIELDS, MAX_ROOT_FIELDS};
 pub use loaders::{DealerLoader, RegionHistoryLoader};
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
@@ -33,14 +35,13 @@ use crate::auth::Principal;
 
 pub type MsiSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Deepest query accepted (the schema's legitimate queries stay well below).
-const MAX_DEPTH: usize = 16;
-
 /// The schema, serving `app`.
 pub fn schema(app: Arc<App>) -> MsiSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(app)
-        .limit_depth(MAX_DEPTH)
+        .extension(limits::Limits)
+        .limit_depth(limits::MAX_DEPTH)
+        .limit_complexity(limits::MAX_COMPLEXITY)
         .finish()
 }
 
@@ -55,12 +56,9 @@ pub fn sdl() -> String {
 pub fn prepare(request: Request, app: &Arc<App>, principal: Principal) -> Request {
     request
         .data(principal)
+        .data(DataLoader::new(DealerLoader(app.clone()), tokio::spawn))
         .data(DataLoader::new(
-            DealerLoader(app.store.clone()),
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            RegionHistoryLoader(app.store.clone()),
+            RegionHistoryLoader(app.clone()),
             tokio::spawn,
         ))
 }

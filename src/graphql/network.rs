@@ -126,7 +126,6 @@ impl Dealer {
             .check(ctx)
             .await?;
         Ok(super::app(ctx)
-            .store
             .report(&self.dealer.code, month)
             .await
             .gql()?
@@ -143,7 +142,7 @@ impl Dealer {
         let h = loader
             .load_one(self.dealer.code.clone())
             .await
-            .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+            .map_err(super::error::shared)?;
         Ok(h.unwrap_or_default())
     }
 }

@@ -227,7 +227,6 @@ impl QueryRoot {
     async fn regions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Region>> {
         principal(ctx)?;
         Ok(super::app(ctx)
-            .store
             .regions()
             .await
             .gql()?
@@ -255,8 +254,7 @@ impl QueryRoot {
         filter.search = search.filter(|s| !s.trim().is_empty());
         filter.active_only = active_only;
         let rows = app
-            .store
-            .list_dealers(&filter, after.as_deref(), first as i64 + 1)
+            .dealers(&filter, after.as_deref(), first + 1)
             .await
             .gql()?;
         let mut conn = Connection::new(after.is_some(), rows.len() > first);
@@ -285,7 +283,7 @@ impl QueryRoot {
             .data_unchecked::<DataLoader<DealerLoader>>()
             .load_one(code)
             .await
-            .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+            .map_err(super::error::shared)?;
         Ok(d.map(|dealer| Dealer { dealer, month }))
     }
 
@@ -298,7 +296,6 @@ impl QueryRoot {
         month: Month,
     ) -> async_graphql::Result<Option<MonthlyReport>> {
         Ok(super::app(ctx)
-            .store
             .report(&dealer_code, month)
             .await
             .gql()?
@@ -314,7 +311,6 @@ impl QueryRoot {
         month: Month,
     ) -> async_graphql::Result<Vec<ReportRevision>> {
         Ok(super::app(ctx)
-            .store
             .revisions(&dealer_code, month)
             .await
             .gql()?

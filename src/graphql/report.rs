@@ -3,6 +3,7 @@
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
+use super::error::GqlResult;
 use super::scalars::Decimal;
 use crate::domain::report::decimal_value;
 use crate::domain::{Field, FieldKind, Month, RawReport, Total, Values, Violation};
@@ -270,10 +271,9 @@ impl MonthlyReport {
     async fn revisions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReportRevision>> {
         let app = super::app(ctx);
         let revs = app
-            .store
             .revisions(&self.0.dealer_code, self.0.month)
             .await
-            .map_err(crate::app::AppError::from)?;
+            .gql()?;
         Ok(revs.into_iter().map(ReportRevision).collect())
     }
 }

@@ -64,6 +64,9 @@ pub trait Maintenance: Send + Sync {
     /// Runs pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
 
+    /// The schema version the database is at and the one this build's migrations reach.
+    async fn schema_version(&self) -> StoreResult<(i64, i64)>;
+
     /// Refreshes the query planner's statistics (after bulk loads).
     async fn analyze(&self) -> StoreResult<()>;
 
@@ -138,6 +141,8 @@ pub trait ReportStore: Send + Sync {
     /// current, and recomputes the KPI facts it changes (holding the published ones back).
     async fn add_revision(&self, rev: &NewRevision) -> StoreResult<ReportRecord>;
     async fn revisions(&self, dealer_code: &str, month: Month) -> StoreResult<Vec<Revision>>;
+    /// The first and last months of a dealer's reports (drafts included).
+    async fn report_span(&self, dealer_code: &str) -> StoreResult<Option<(Month, Month)>>;
     /// Every dealer active in `month` within `filter`'s scope, with its report status.
     async fn submission_status(
         &self,
@@ -162,8 +167,8 @@ pub trait FactStore: Send + Sync {
     /// A dealer's facts of every KPI for `from..=to`.
     async fn dealer_facts(&self, dealer: &str, from: Month, to: Month)
         -> StoreResult<Vec<FactRow>>;
-    /// A page of facts for BI pulls.
-    async fn fact_page(&self, q: &FactQuery) -> StoreResult<Vec<FactRow>>;
+    /// The facts of one KPI and month for a BI page (one indexed query).
+    async fn fact_rows(&self, probe: &FactProbe<'_>) -> StoreResult<Vec<FactRow>>;
     /// Streams every fact of a month to `sink(kpi, dealer, value, updated_at)` (for the
     /// in-memory cache: rows are not collected first).
     async fn month_facts(&self, month: Month, sink: &mut MonthFactSink<'_>) -> StoreResult<u64>;
@@ -239,9 +244,14 @@ pub trait BulkStore: Send + Sync {
         dealers: &[NewDealer],
         moves: &[(String, String, Month)],
     ) -> StoreResult<()>;
-    /// Inserts reports as revision 1, skipping dealer-months that already have one; returns
-    /// the dealer-months inserted.
-    async fn load_reports(&self, reports: &[BulkReport]) -> StoreResult<Vec<(String, Month)>>;
+    /// Inserts reports as revision 1 together with their KPI facts (those of `facts` for
+    /// the dealer-months inserted), in one transaction; dealer-months that already have a
+    /// report, a draft included, are left alone. Returns the dealer-months inserted.
+    async fn load_reports(
+        &self,
+        reports: &[BulkReport],
+        facts: &[FactRow],
+    ) -> StoreResult<Vec<(String, Month)>>;
     /// Sets a parameter without recomputing anything (bulk loading, before the facts).
     async fn put_param_if_absent(
         &self,

@@ -187,8 +187,32 @@ pub struct FactQuery {
     /// Only this dealer.
     pub dealer: Option<String>,
     /// Resume after this `(kpi, month, dealer)`.
-    pub after: Option<(i16, Month, String)>,
+    pub after: Option<FactCursor>,
     pub limit: usize,
+}
+
+/// A cursor position in fact pages: after this `(kpi, month, dealer)` (an empty dealer:
+/// at the start of that KPI and month).
+pub type FactCursor = (i16, Month, String);
+
+/// One KPI of one month of a fact page: the facts of the dealers after `after`, in code
+/// order, at most `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct FactProbe<'a> {
+    pub kpi: i16,
+    pub month: Month,
+    pub after: Option<&'a str>,
+    pub updated_since: Option<i64>,
+    pub regions: Option<&'a [String]>,
+    pub dealer: Option<&'a str>,
+    pub limit: usize,
+}
+
+/// A page of facts and where the next one starts (`None`: this was the last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactPage {
+    pub rows: Vec<FactRow>,
+    pub next: Option<FactCursor>,
 }
 
 /// Receives the facts of a month: KPI id, dealer code, value or reason, `updated_at`.

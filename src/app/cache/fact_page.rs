@@ -1,92 +1,65 @@
-//! BI fact pages served from memory, in the order of the stored pages.
-
-use std::sync::Arc;
+//! BI fact pages served from memory, one KPI and month at a time, in the order of the
+//! stored facts.
 
 use super::KpiCache;
 use crate::domain::kpi::KPIS;
-use crate::domain::MonthRange;
-use crate::store::{FactQuery, FactRow};
+use crate::store::{FactProbe, FactRow};
 
 impl KpiCache {
-    /// A page of facts from memory, in the order of the stored pages (KPI id, month, dealer
-    /// code), when every month of the query is loaded; `None` otherwise (read the database).
-    /// As of the last [`KpiCache::refresh`].
-    pub fn fact_page(&self, q: &FactQuery) -> Option<Vec<FactRow>> {
-        let range = MonthRange::new(q.from, q.to)?;
-        let (directory, slabs) = {
+    /// The facts of one KPI and month from memory, in dealer-code order (what the stored
+    /// facts give for the same probe); `None` when the month is not loaded. As of the last
+    /// [`KpiCache::refresh`].
+    pub fn fact_rows(&self, p: &FactProbe<'_>) -> Option<Vec<FactRow>> {
+        let (directory, slab) = {
             let s = self.read();
-            let directory = s.directory.clone()?;
-            let mut slabs = Vec::with_capacity(range.len());
-            for m in range.months() {
-                slabs.push(s.slabs.get(&m)?.clone());
-            }
-            (directory, slabs)
+            (s.directory.clone()?, s.slabs.get(&p.month)?.clone())
         };
+        let k = KPIS.iter().position(|d| d.id == p.kpi)?;
+        let mut out = Vec::new();
+        if slab.is_empty() || p.limit == 0 {
+            return Some(out);
+        }
         let n = directory.len();
-        // Each dealer's region in each month, as the stored facts carry it.
-        let regions: Vec<Vec<Option<&str>>> = range
-            .months()
-            .map(|m| (0..n).map(|i| directory.region_at(i, m)).collect())
-            .collect();
-        let only = match &q.dealer {
-            Some(d) => Some(directory.index.get(d).copied()?),
+        let only = match p.dealer {
+            Some(d) => match directory.index.get(d) {
+                Some(&i) => Some(i),
+                None => return Some(out),
+            },
             None => None,
         };
-        let mut out = Vec::new();
-        let (start_kpi, start_month, start_dealer) = match &q.after {
-            Some((k, m, d)) => (*k, *m, Some(d.as_str())),
-            None => (i16::MIN, q.from, None),
+        let first = match p.after {
+            Some(after) => directory
+                .by_code
+                .partition_point(|&i| directory.dealers[i].code.as_str() <= after),
+            None => 0,
         };
-        for &kpi in q.kpis.iter().filter(|&&k| k >= start_kpi) {
-            let Some(k) = KPIS.iter().position(|d| d.id == kpi) else {
+        for &i in &directory.by_code[first..] {
+            if only.is_some_and(|o| o != i) {
+                continue;
+            }
+            let Some((value, updated_at)) = slab.fact(k * n + i) else {
                 continue;
             };
-            for (step, month) in range.months().enumerate() {
-                let resume = kpi == start_kpi && month <= start_month;
-                if resume && month < start_month {
-                    continue;
-                }
-                let slab: &Arc<_> = &slabs[step];
-                if slab.is_empty() {
-                    continue;
-                }
-                let first = match (resume, start_dealer) {
-                    (true, Some(after)) => directory
-                        .by_code
-                        .partition_point(|&i| directory.dealers[i].code.as_str() <= after),
-                    _ => 0,
-                };
-                for &i in &directory.by_code[first..] {
-                    if only.is_some_and(|o| o != i) {
-                        continue;
-                    }
-                    let Some(region) = regions[step][i] else {
-                        continue;
-                    };
-                    if q.regions
-                        .as_ref()
-                        .is_some_and(|rs| !rs.iter().any(|r| r == region))
-                    {
-                        continue;
-                    }
-                    let Some((value, updated_at)) = slab.fact(k * n + i) else {
-                        continue;
-                    };
-                    if q.updated_since.is_some_and(|t| updated_at < t) {
-                        continue;
-                    }
-                    out.push(FactRow {
-                        kpi,
-                        month,
-                        dealer_code: directory.dealers[i].code.clone(),
-                        region_code: region.to_string(),
-                        value,
-                        updated_at,
-                    });
-                    if out.len() >= q.limit {
-                        return Some(out);
-                    }
-                }
+            // The region the stored fact carries: the dealer's in that month.
+            let Some(region) = directory.region_at(i, p.month) else {
+                continue;
+            };
+            if p.regions.is_some_and(|rs| !rs.iter().any(|r| r == region)) {
+                continue;
+            }
+            if p.updated_since.is_some_and(|t| updated_at < t) {
+                continue;
+            }
+            out.push(FactRow {
+                kpi: p.kpi,
+                month: p.month,
+                dealer_code: directory.dealers[i].code.clone(),
+                region_code: region.to_string(),
+                value,
+                updated_at,
+            });
+            if out.len() >= p.limit {
+                break;
             }
         }
         Some(out)
@@ -180,79 +153,74 @@ mod tests {
         (dir, store)
     }
 
-    fn query(from: &str, to: &str, limit: usize) -> FactQuery {
-        FactQuery {
-            from: month(from),
-            to: month(to),
-            updated_since: None,
-            kpis: KPIS.iter().take(3).map(|k| k.id).collect(),
-            regions: None,
-            dealer: None,
-            after: None,
-            limit,
-        }
-    }
-
-    /// Every page of `q` from memory and from the database, following the cursors.
-    async fn both(cache: &KpiCache, store: &SqliteStore, mut q: FactQuery) -> Vec<FactRow> {
-        let mut all = Vec::new();
-        loop {
-            let memory = cache.fact_page(&q).expect("months are cached");
-            let stored = store.fact_page(&q).await.unwrap();
-            assert_eq!(memory, stored, "after {:?}", q.after);
-            let Some(last) = memory.last() else { break };
-            q.after = Some((last.kpi, last.month, last.dealer_code.clone()));
-            let full = memory.len() == q.limit;
-            all.extend(memory);
-            if !full {
-                break;
-            }
-        }
-        all
-    }
-
+    /// Every probe of the network, from memory and from the database, with every filter and
+    /// resumed at every dealer: the same rows.
     #[tokio::test]
-    async fn fact_pages_from_memory_equal_those_of_the_database() {
+    async fn fact_rows_from_memory_equal_those_of_the_database() {
         let (_dir, store) = network().await;
         let cache = KpiCache::default();
         cache.refresh(&store).await.unwrap();
+        let probe = |kpi: i16, m: &str| FactProbe {
+            kpi,
+            month: month(m),
+            after: None,
+            updated_since: None,
+            regions: None,
+            dealer: None,
+            limit: 100,
+        };
         // Not loaded yet: the caller must read the database.
-        assert!(cache.fact_page(&query("2024-01", "2024-03", 10)).is_none());
-        let range = MonthRange::new(month("2024-01"), month("2024-03")).unwrap();
+        assert!(cache.fact_rows(&probe(KPIS[0].id, "2024-01")).is_none());
+        let range = crate::domain::MonthRange::new(month("2024-01"), month("2024-03")).unwrap();
         cache.warm(&store, range).await.unwrap();
-
-        let everything = both(&cache, &store, query("2024-01", "2024-03", 1000)).await;
-        assert_eq!(everything.len(), 39);
-        assert!(everything.iter().any(|f| f.value.is_err()));
-        // Small pages resume exactly where the cursor says.
-        assert_eq!(
-            both(&cache, &store, query("2024-01", "2024-03", 4)).await,
-            everything
-        );
-        assert_eq!(
-            both(&cache, &store, query("2024-01", "2024-03", 7)).await,
-            everything
-        );
-        // One month, one region (D3 counts in R1 only from March), one dealer, recent writes.
-        both(&cache, &store, query("2024-02", "2024-02", 3)).await;
-        let mut q = query("2024-01", "2024-03", 5);
-        q.regions = Some(vec!["R1".into()]);
-        let r1 = both(&cache, &store, q).await;
-        assert!(r1.iter().all(|f| f.region_code == "R1"));
-        assert!(r1.iter().any(|f| f.dealer_code == "D3"));
-        let mut q = query("2024-01", "2024-03", 5);
-        q.regions = Some(vec![]);
-        assert!(both(&cache, &store, q).await.is_empty());
-        let mut q = query("2024-01", "2024-03", 5);
-        q.dealer = Some("D3".into());
-        let d3 = both(&cache, &store, q).await;
-        assert!(!d3.is_empty() && d3.iter().all(|f| f.dealer_code == "D3"));
-        let mut q = query("2024-01", "2024-03", 6);
-        q.updated_since = Some(1002);
-        let recent = both(&cache, &store, q).await;
-        assert!(!recent.is_empty() && recent.iter().all(|f| f.updated_at >= 1002));
-        let mut q = query("2024-01", "2024-03", 6);
-        q.kpis = vec![KPIS[1].id];
-        both(&cache, &store, q).await;
+        let r1 = vec!["R1".to_string()];
+        let none: Vec<String> = vec![];
+        let mut total = 0;
+        for m in ["2024-01", "2024-02", "2024-03"] {
+            for def in KPIS.iter().take(3) {
+                let base = probe(def.id, m);
+                let mut variants = vec![base];
+                variants.push(FactProbe {
+                    regions: Some(&r1),
+                    ..base
+                });
+                variants.push(FactProbe {
+                    regions: Some(&none),
+                    ..base
+                });
+                variants.push(FactProbe {
+                    dealer: Some("D3"),
+                    ..base
+                });
+                variants.push(FactProbe {
+                    updated_since: Some(1002),
+                    ..base
+                });
+                variants.push(FactProbe { limit: 2, ..base });
+                for after in ["D1", "D2", "D4", "D5", "~", "0"] {
+                    variants.push(FactProbe {
+                        after: Some(after),
+                        ..base
+                    });
+                }
+                for p in variants {
+                    let memory = cache.fact_rows(&p).expect("the month is loaded");
+                    let stored = store.fact_rows(&p).await.unwrap();
+                    assert_eq!(memory, stored, "{p:?}");
+                    if p.after.is_none()
+                        && p.regions.is_none()
+                        && p.dealer.is_none()
+                        && p.updated_since.is_none()
+                        && p.limit == 100
+                    {
+                        total += memory.len();
+                        // D3 counts in R2 until March, in R1 from then on
+                        assert!(memory.iter().all(|f| f.dealer_code != "D3"
+                            || f.region_code == if m == "2024-03" { "R1" } else { "R2" }));
+                    }
+                }
+            }
+        }
+        assert_eq!(total, 39);
     }
 }

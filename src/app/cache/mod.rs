@@ -123,6 +123,18 @@ impl KpiCache {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// What is loaded, for `/readyz`.
+    pub fn describe(&self) -> String {
+        let s = self.read();
+        format!(
+            "{} dealers, {} months of KPI facts, {} published months, {} results memoised",
+            s.directory.as_ref().map_or(0, |d| d.len()),
+            s.slabs.len(),
+            s.published.len(),
+            s.memo.len()
+        )
+    }
+
     /// Applies what other writers (this process included) changed since the last look.
     pub async fn refresh(&self, store: &dyn Store) -> StoreResult<()> {
         let _one = self.loading.lock().await;

@@ -1,6 +1,7 @@
 //! Fact pulls for BI tools: `kpiFacts` (a connection) and `kpiFactTable` (compact rows or
 //! CSV), with their cursors.
 
+use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -10,8 +11,9 @@ use super::super::report::time;
 use super::types::UnavailableReason;
 use crate::app::{App, AppError};
 use crate::domain::kpi::{self, KPIS};
+use crate::domain::period::MAX_PERIOD_MONTHS;
 use crate::domain::{Month, MonthRange};
-use crate::store::{FactQuery, FactRow};
+use crate::store::{FactCursor, FactPage, FactQuery, FactRow};
 
 /// One KPI of one dealer-month, for BI tools.
 #[derive(SimpleObject)]
@@ -56,11 +58,74 @@ impl From<FactRow> for KpiFact {
     }
 }
 
+/// An edge in a connection.
+#[derive(SimpleObject)]
+pub struct KpiFactEdge {
+    /// A cursor for use in pagination
+    pub cursor: String,
+    /// The item at the end of the edge
+    pub node: KpiFact,
+}
+
+/// A page of `kpiFacts`. Written out (not async-graphql's `Connection`) because a page cut
+/// short by its database budget must still carry the cursor to resume at, even when it
+/// holds no fact.
+pub struct KpiFactConnection {
+    edges: Vec<KpiFactEdge>,
+    page_info: PageInfo,
+}
+
+#[Object]
+impl KpiFactConnection {
+    /// A list of edges.
+    async fn edges(&self) -> &[KpiFactEdge] {
+        &self.edges
+    }
+
+    /// A list of nodes.
+    async fn nodes(&self) -> Vec<&KpiFact> {
+        self.edges.iter().map(|e| &e.node).collect()
+    }
+
+    /// Information to aid in pagination.
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+}
+
+impl KpiFactConnection {
+    /// A page of facts; `resumed`: whether it follows another.
+    pub fn new(page: FactPage, resumed: bool) -> KpiFactConnection {
+        let edges: Vec<KpiFactEdge> = page
+            .rows
+            .into_iter()
+            .map(|f| KpiFactEdge {
+                cursor: fact_cursor(&f),
+                node: KpiFact::from(f),
+            })
+            .collect();
+        KpiFactConnection {
+            page_info: PageInfo {
+                has_previous_page: resumed,
+                has_next_page: page.next.is_some(),
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: page.next.as_ref().map(cursor_text),
+            },
+            edges,
+        }
+    }
+}
+
 /// Largest page of `kpiFacts`.
 pub const MAX_FACT_PAGE: usize = 10_000;
 
 pub fn fact_cursor(f: &FactRow) -> String {
-    format!("{}:{}:{}", f.kpi, f.month.index(), f.dealer_code)
+    cursor_text(&(f.kpi, f.month, f.dealer_code.clone()))
+}
+
+/// A cursor as text: `kpi:month index:dealer`.
+pub fn cursor_text(c: &FactCursor) -> String {
+    format!("{}:{}:{}", c.0, c.1.index(), c.2)
 }
 
 fn parse_fact_cursor(s: &str) -> async_graphql::Result<(i16, Month, String)> {
@@ -151,7 +216,7 @@ impl Stamps {
 /// A page of `kpiFactTable`.
 pub struct FactTable {
     pub facts: Vec<FactRow>,
-    pub more: bool,
+    pub next: Option<FactCursor>,
 }
 
 /// A page of `kpiFactTable`: select `rows` (JSON arrays) or `csv` (one text).
@@ -220,16 +285,18 @@ impl FactTable {
     }
 
     async fn has_next_page(&self) -> bool {
-        self.more
+        self.next.is_some()
     }
 
-    /// Pass as `after` for the next page.
+    /// Pass as `after` for the next page. A page may hold fewer facts than asked (when it
+    /// reads months not in memory, it stops after a bounded amount of database work):
+    /// follow the cursor while `hasNextPage`.
     async fn end_cursor(&self) -> Option<String> {
-        self.facts.last().map(fact_cursor)
+        self.next.as_ref().map(cursor_text)
     }
 }
 
-/// One page of facts in the caller's scope, and whether more follow.
+/// One page of facts in the caller's scope, and the cursor of the next (`None`: the last).
 pub async fn fact_page(
     ctx: &Context<'_>,
     from: Month,
@@ -238,7 +305,7 @@ pub async fn fact_page(
     updated_since: Option<DateTime<Utc>>,
     first: Option<i32>,
     after: Option<&str>,
-) -> async_graphql::Result<(Vec<FactRow>, bool)> {
+) -> async_graphql::Result<FactPage> {
     let who = principal(ctx)?;
     let app: &App = super::super::app(ctx);
     let first = match first {
@@ -252,7 +319,15 @@ pub async fn fact_page(
         }
     };
     let range = MonthRange::new(from, to)
-        .ok_or_else(|| to_gql(AppError::invalid("to", "must not be before `from`")))?;
+        .filter(|r| r.len() <= MAX_PERIOD_MONTHS)
+        .ok_or_else(|| {
+            to_gql(AppError::invalid(
+                "to",
+                format!(
+                    "must not be before `from`, and at most {MAX_PERIOD_MONTHS} months from it"
+                ),
+            ))
+        })?;
     let mut ids: Vec<i16> = match kpis {
         None => KPIS.iter().map(|k| k.id).collect(),
         Some(codes) => codes
@@ -272,10 +347,7 @@ pub async fn fact_page(
         regions: scoped.regions,
         dealer: scoped.dealer,
         after: after.map(parse_fact_cursor).transpose()?,
-        limit: first + 1,
+        limit: first,
     };
-    let mut rows = app.facts(&q).await.gql()?;
-    let more = rows.len() > first;
-    rows.truncate(first);
-    Ok((rows, more))
+    app.facts(&q).await.gql()
 }

@@ -15,7 +15,7 @@ impl KpiMutation {
     /// Sets an OEM parameter for a year, nationally or for one region (oem_admin); the KPIs
     /// that read it are recomputed for that year (published months keep what dealers were
     /// shown until they are republished).
-    #[graphql(guard = "OEM_ADMIN")]
+    #[graphql(guard = "OEM_ADMIN", complexity = 5000)]
     async fn set_oem_parameter(
         &self,
         ctx: &Context<'_>,

@@ -5,13 +5,12 @@ use chrono::{DateTime, Utc};
 
 use super::super::error::{to_gql, GqlResult};
 use super::super::guards::{principal, DealerRead};
-use super::facts::{fact_cursor, fact_page, FactTable, KpiFact};
+use super::facts::{fact_page, FactTable, KpiFactConnection};
 use super::inputs::{PeriodInput, ScopeInput};
 use super::types::{Benchmarks, Kpi, OemParameter, Ranking, Scorecard, TrendPoint};
 use crate::app::{App, AppError};
 use crate::domain::kpi::KPIS;
 use crate::domain::{self, Group, Month, MonthRange};
-use async_graphql::connection::{Connection, Edge};
 
 /// `after` of an offset-paged list: the position after which to start.
 fn offset_cursor(after: Option<&str>) -> async_graphql::Result<usize> {
@@ -42,6 +41,7 @@ impl KpiQuery {
     /// lines of their regions' dealers (for the months they were there) and other groups as
     /// aggregates; dealer users see their own line against the published snapshot, for their
     /// region, their peer group or the nation.
+    #[graphql(complexity = "500 + first.unwrap_or(50).clamp(1, 500) as usize * 4")]
     async fn ranking(
         &self,
         ctx: &Context<'_>,
@@ -70,7 +70,10 @@ impl KpiQuery {
 
     /// Every KPI of one dealer for a period: value, ranks, the region's, peer group's and
     /// nation's aggregates, guideline status, changes, and a radar score.
-    #[graphql(guard = "DealerRead::new(&dealer_code, Some(period.last_month()))")]
+    #[graphql(
+        guard = "DealerRead::new(&dealer_code, Some(period.last_month()))",
+        complexity = 2000
+    )]
     async fn scorecard(
         &self,
         ctx: &Context<'_>,
@@ -84,7 +87,10 @@ impl KpiQuery {
     }
 
     /// A dealer's monthly series of a KPI with its region's and the nation's pooled values.
-    #[graphql(guard = "DealerRead::new(&dealer_code, Some(to))")]
+    #[graphql(
+        guard = "DealerRead::new(&dealer_code, Some(to))",
+        complexity = "100 + (to.since(from).clamp(0, 119) as usize + 1) * 10"
+    )]
     async fn kpi_trend(
         &self,
         ctx: &Context<'_>,
@@ -115,6 +121,7 @@ impl KpiQuery {
 
     /// A KPI for a period: the nation and every region side by side (dealer users: the
     /// nation and their own region, as published).
+    #[graphql(complexity = 300)]
     async fn benchmarks(
         &self,
         ctx: &Context<'_>,
@@ -132,6 +139,7 @@ impl KpiQuery {
     /// BI pulls, in a stable order (KPI, month, dealer): pages stay correct while reports
     /// arrive. `updatedSince` returns only facts (re)computed since then, for incremental pulls.
     /// Scoped like reports: a dealer user gets its own facts only.
+    #[graphql(complexity = "first.unwrap_or(1000).clamp(1, 10_000) as usize")]
     async fn kpi_facts(
         &self,
         ctx: &Context<'_>,
@@ -141,20 +149,15 @@ impl KpiQuery {
         updated_since: Option<DateTime<Utc>>,
         #[graphql(desc = "Page size, default 1000, at most 10000")] first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, KpiFact>> {
-        let (rows, more) =
-            fact_page(ctx, from, to, kpis, updated_since, first, after.as_deref()).await?;
-        let mut conn = Connection::new(after.is_some(), more);
-        conn.edges.extend(
-            rows.into_iter()
-                .map(|f| Edge::new(fact_cursor(&f), KpiFact::from(f))),
-        );
-        Ok(conn)
+    ) -> async_graphql::Result<KpiFactConnection> {
+        let page = fact_page(ctx, from, to, kpis, updated_since, first, after.as_deref()).await?;
+        Ok(KpiFactConnection::new(page, after.is_some()))
     }
 
     /// The same facts as `kpiFacts`, as a compact table for bulk pulls: one array (`rows`) or
     /// one CSV line (`csv`) per fact, in the order of `columns`, without per-field overhead.
     /// Follow `endCursor` while `hasNextPage`.
+    #[graphql(complexity = "first.unwrap_or(1000).clamp(1, 10_000) as usize")]
     async fn kpi_fact_table(
         &self,
         ctx: &Context<'_>,
@@ -165,9 +168,11 @@ impl KpiQuery {
         #[graphql(desc = "Page size, default 1000, at most 10000")] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<FactTable> {
-        let (rows, more) =
-            fact_page(ctx, from, to, kpis, updated_since, first, after.as_deref()).await?;
-        Ok(FactTable { facts: rows, more })
+        let page = fact_page(ctx, from, to, kpis, updated_since, first, after.as_deref()).await?;
+        Ok(FactTable {
+            facts: page.rows,
+            next: page.next,
+        })
     }
 
     /// OEM parameters in force (annual visits per vehicle, by year and region).

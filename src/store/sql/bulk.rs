@@ -67,45 +67,52 @@ macro_rules! bulk_sql {
                 Ok(())
             }
 
-            async fn load_reports(&self, reports: &[BulkReport]) -> StoreResult<Vec<(String, Month)>> {
+            async fn load_reports(&self, reports: &[BulkReport], facts: &[FactRow]) -> StoreResult<Vec<(String, Month)>> {
                 let (_writer, mut tx) = self.begin_write().await?;
-                let mut inserted = Vec::new();
+                let mut inserted = std::collections::BTreeSet::new();
                 for chunk in reports.chunks(BULK_ROWS) {
-                    let rows: Vec<(&BulkReport, String, String)> = chunk.iter().map(|r| (r, r.values.to_json(), warnings_json(&r.warnings))).collect();
                     let mut q = sqlx::QueryBuilder::<$Db>::new(format!("INSERT INTO reports ({REPORT_COLUMNS}) "));
-                    q.push_values(&rows, |mut b, (r, data, warnings)| {
+                    q.push_values(chunk, |mut b, r| {
                         b.push_bind(&r.dealer_code)
                             .push_bind(r.month.index())
                             .push_bind(r.status.as_str())
                             .push_bind(1_i32)
-                            .push_bind(data)
-                            .push_bind(warnings)
+                            .push_bind(r.values.to_json())
+                            .push_bind(warnings_json(&r.warnings))
                             .push_bind(r.late)
                             .push_bind(r.submitted_at)
                             .push_bind(r.submitted_at)
                             .push_bind(&r.author);
                     });
+                    // A dealer-month with a report already (a draft included) is left alone.
                     q.push(" ON CONFLICT (dealer_code, month) DO NOTHING RETURNING dealer_code, month");
                     for r in q.build().fetch_all(&mut *tx).await? {
-                        inserted.push((r.try_get("dealer_code")?, month_of(r.try_get("month")?)?));
+                        inserted.insert((r.try_get::<String, _>("dealer_code")?, month_of(r.try_get("month")?)?));
                     }
+                }
+                // Revisions and facts of the reports inserted only, in the same transaction: an
+                // interrupted load leaves either all of a report or nothing of it.
+                let new: Vec<&BulkReport> = reports.iter().filter(|r| inserted.contains(&(r.dealer_code.clone(), r.month))).collect();
+                for chunk in new.chunks(BULK_ROWS) {
                     let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO report_revisions (dealer_code, month, revision, status, data, warnings, author, reason, created_at) ");
-                    q.push_values(&rows, |mut b, (r, data, warnings)| {
+                    q.push_values(chunk, |mut b, r| {
                         b.push_bind(&r.dealer_code)
                             .push_bind(r.month.index())
                             .push_bind(1_i32)
                             .push_bind(r.status.as_str())
-                            .push_bind(data)
-                            .push_bind(warnings)
+                            .push_bind(r.values.to_json())
+                            .push_bind(warnings_json(&r.warnings))
                             .push_bind(&r.author)
                             .push_bind(None::<String>)
                             .push_bind(r.submitted_at);
                     });
-                    q.push(" ON CONFLICT (dealer_code, month, revision) DO NOTHING");
                     q.build().execute(&mut *tx).await?;
                 }
+                let facts: Vec<FactRow> = facts.iter().filter(|f| inserted.contains(&(f.dealer_code.clone(), f.month))).cloned().collect();
+                Self::write_facts_in(&mut tx, &facts).await?;
+                Self::log_change(&mut tx, ChangeKind::Facts, None, None, None).await?;
                 tx.commit().await?;
-                Ok(inserted)
+                Ok(inserted.into_iter().collect())
             }
         }
     };

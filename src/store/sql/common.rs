@@ -168,6 +168,38 @@ macro_rules! common_sql {
                 Ok(changed as u64)
             }
 
+            /// Inserts or replaces facts in the caller's transaction, holding the published
+            /// values of facts of published months (a load into a month already published,
+            /// e.g. a re-run after an interruption).
+            pub(super) async fn write_facts_in(conn: &mut <$Db as sqlx::Database>::Connection, rows: &[FactRow]) -> StoreResult<()> {
+                Self::lock_facts(&mut *conn).await?;
+                let months: std::collections::BTreeSet<Month> = rows.iter().map(|f| f.month).collect();
+                let published = Self::published_among(&mut *conn, &months).await?;
+                if !published.is_empty() {
+                    let mut held = Vec::new();
+                    let targets: std::collections::BTreeSet<(Month, &str)> = rows.iter().filter(|f| published.contains(&f.month)).map(|f| (f.month, f.dealer_code.as_str())).collect();
+                    for (month, dealer) in targets {
+                        let old: std::collections::HashMap<i16, FactValue> = sqlx::query("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE month = $1 AND dealer_code = $2")
+                            .bind(month.index())
+                            .bind(dealer)
+                            .fetch_all(&mut *conn)
+                            .await?
+                            .iter()
+                            .map(|r| Self::fact_row(r).map(|f| (f.kpi, f.value)))
+                            .collect::<StoreResult<_>>()?;
+                        for f in rows.iter().filter(|f| f.month == month && f.dealer_code == dealer) {
+                            let before = old.get(&f.kpi).copied();
+                            if before != Some(f.value) {
+                                held.push(HeldFact { month, dealer_code: dealer.to_string(), kpi: f.kpi, value: before });
+                            }
+                        }
+                    }
+                    Self::hold_published_in(&mut *conn, held).await?;
+                }
+                Self::insert_facts(&mut *conn, rows).await?;
+                Ok(())
+            }
+
             /// Takes the lock every fact writer holds (PostgreSQL: `ROW EXCLUSIVE` on
             /// `kpi_facts`, which a publication's `SHARE` lock waits for and excludes), so that
             /// which months are published cannot change under the writer. SQLite has one

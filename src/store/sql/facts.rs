@@ -34,33 +34,7 @@ macro_rules! facts_sql {
 
             async fn load_facts(&self, rows: &[FactRow]) -> StoreResult<()> {
                 let (_writer, mut tx) = self.begin_write().await?;
-                Self::lock_facts(&mut tx).await?;
-                // Facts of published months keep their published values (a load into a month
-                // already published, e.g. a re-run after an interruption).
-                let months: std::collections::BTreeSet<Month> = rows.iter().map(|f| f.month).collect();
-                let published = Self::published_among(&mut tx, &months).await?;
-                if !published.is_empty() {
-                    let mut held = Vec::new();
-                    let targets: std::collections::BTreeSet<(Month, &str)> = rows.iter().filter(|f| published.contains(&f.month)).map(|f| (f.month, f.dealer_code.as_str())).collect();
-                    for (month, dealer) in targets {
-                        let old: std::collections::HashMap<i16, FactValue> = sqlx::query("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE month = $1 AND dealer_code = $2")
-                            .bind(month.index())
-                            .bind(dealer)
-                            .fetch_all(&mut *tx)
-                            .await?
-                            .iter()
-                            .map(|r| Self::fact_row(r).map(|f| (f.kpi, f.value)))
-                            .collect::<StoreResult<_>>()?;
-                        for f in rows.iter().filter(|f| f.month == month && f.dealer_code == dealer) {
-                            let before = old.get(&f.kpi).copied();
-                            if before != Some(f.value) {
-                                held.push(HeldFact { month, dealer_code: dealer.to_string(), kpi: f.kpi, value: before });
-                            }
-                        }
-                    }
-                    Self::hold_published_in(&mut tx, held).await?;
-                }
-                Self::insert_facts(&mut tx, rows).await?;
+                Self::write_facts_in(&mut tx, rows).await?;
                 Self::log_change(&mut tx, ChangeKind::Facts, None, None, None).await?;
                 tx.commit().await?;
                 Ok(())
@@ -79,42 +53,28 @@ macro_rules! facts_sql {
                 rows.iter().map(Self::fact_row).collect()
             }
 
-            async fn fact_page(&self, fq: &FactQuery) -> StoreResult<Vec<FactRow>> {
-                let mut out = Vec::new();
-                let (start_kpi, start_month, mut after_dealer) = match &fq.after {
-                    Some((k, m, d)) => (*k, *m, d.clone()),
-                    None => (i16::MIN, fq.from, String::new()),
-                };
-                for &kpi in fq.kpis.iter().filter(|&&k| k >= start_kpi) {
-                    let first = if kpi == start_kpi { start_month.max(fq.from) } else { fq.from };
-                    let Some(months) = MonthRange::new(first, fq.to) else { continue };
-                    for month in months.months() {
-                        let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE kpi = ");
-                        q.push_bind(kpi).push(" AND month = ").push_bind(month.index()).push(" AND dealer_code > ").push_bind(after_dealer.clone());
-                        if let Some(t) = fq.updated_since {
-                            q.push(" AND updated_at >= ").push_bind(t);
-                        }
-                        if let Some(d) = &fq.dealer {
-                            q.push(" AND dealer_code = ").push_bind(d.clone());
-                        }
-                        if let Some(rs) = &fq.regions {
-                            if rs.is_empty() {
-                                return Ok(vec![]);
-                            }
-                            q.push(" AND region_code IN ");
-                            Self::push_list(&mut q, rs.iter().cloned());
-                        }
-                        q.push(" ORDER BY dealer_code LIMIT ").push_bind((fq.limit - out.len()) as i64);
-                        for r in q.build().fetch_all(&self.pool).await? {
-                            out.push(Self::fact_row(&r)?);
-                        }
-                        if out.len() >= fq.limit {
-                            return Ok(out);
-                        }
-                        after_dealer.clear();
-                    }
+            async fn fact_rows(&self, p: &FactProbe<'_>) -> StoreResult<Vec<FactRow>> {
+                if p.regions.is_some_and(|r| r.is_empty()) || p.limit == 0 {
+                    return Ok(vec![]);
                 }
-                Ok(out)
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE month = ");
+                q.push_bind(p.month.index()).push(" AND kpi = ").push_bind(p.kpi);
+                if let Some(after) = p.after {
+                    q.push(" AND dealer_code > ").push_bind(after);
+                }
+                if let Some(t) = p.updated_since {
+                    q.push(" AND updated_at >= ").push_bind(t);
+                }
+                if let Some(d) = p.dealer {
+                    q.push(" AND dealer_code = ").push_bind(d);
+                }
+                if let Some(rs) = p.regions {
+                    q.push(" AND region_code IN ");
+                    Self::push_list(&mut q, rs.iter().map(|r| r.as_str()));
+                }
+                q.push(" ORDER BY dealer_code LIMIT ").push_bind(p.limit as i64);
+                let rows = q.build().fetch_all(&self.pool).await?;
+                rows.iter().map(Self::fact_row).collect()
             }
 
             async fn month_facts(&self, month: Month, sink: &mut MonthFactSink<'_>) -> StoreResult<u64> {

@@ -15,6 +15,16 @@ macro_rules! maintenance_sql {
                 Ok(())
             }
 
+            async fn schema_version(&self) -> StoreResult<(i64, i64)> {
+                let latest = sqlx::migrate!($migrations).iter().map(|m| m.version).max().unwrap_or(0);
+                // A database never migrated has no table yet: version 0.
+                let applied: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(&self.pool)
+                    .await
+                    .unwrap_or(0);
+                Ok((applied, latest))
+            }
+
             async fn analyze(&self) -> StoreResult<()> {
                 // Without statistics SQLite would answer a dealer's facts from the (kpi, month)
                 // key, reading every dealer of those months. A sampled ANALYZE takes milliseconds.

@@ -28,8 +28,8 @@ use sqlx::Row;
 use super::*;
 use crate::domain::kpi::{self, FactValue, Param};
 use crate::domain::network::region_at;
+use crate::domain::SizeTier;
 use crate::domain::Violation;
-use crate::domain::{MonthRange, SizeTier};
 
 /// SQLite: the embedded default (one file, WAL mode).
 #[derive(Clone)]

@@ -124,6 +124,18 @@ macro_rules! reports_sql {
                 Ok(record)
             }
 
+            async fn report_span(&self, dealer_code: &str) -> StoreResult<Option<(Month, Month)>> {
+                let row = sqlx::query("SELECT MIN(month) AS first, MAX(month) AS last FROM reports WHERE dealer_code = $1")
+                    .bind(dealer_code)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let (first, last): (Option<i32>, Option<i32>) = (row.try_get("first")?, row.try_get("last")?);
+                Ok(match (first, last) {
+                    (Some(a), Some(b)) => Some((month_of(a)?, month_of(b)?)),
+                    _ => None,
+                })
+            }
+
             async fn revisions(&self, dealer_code: &str, month: Month) -> StoreResult<Vec<Revision>> {
                 let rows = sqlx::query(
                     "SELECT revision, status, data, warnings, author, reason, created_at FROM report_revisions \

@@ -1,40 +1,36 @@
-//! Bearer JWT verification (HS256 or RS256, pinned) and HS256 issuance for development.
+//! Bearer JWT verification (HS256 or RS256, pinned; RS256 keys from a PEM or a JWKS) and
+//! HS256 issuance for development, after RFC 7519 and the BCP of RFC 8725.
+
+mod claims;
+mod keys;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
 use jsonwebtoken::{
     decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
-use serde::{Deserialize, Serialize};
 
-use super::{Principal, Role};
+pub use claims::Claims;
 
-/// The claims MSI Hub reads from a token.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Claims {
-    pub sub: String,
-    pub role: Role,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub regions: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dealer: Option<String>,
-    pub exp: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iat: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
-}
+use super::Principal;
+use claims::TokenClaims;
+use keys::{Keys, UnverifiedHeader};
 
 /// Why a token was refused. The message is safe to return to the caller.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     #[error("the token has expired")]
     Expired,
+    #[error("the token is not valid yet (`nbf` is in the future)")]
+    NotYetValid,
+    #[error("the token's issue time (`iat`) is in the future")]
+    IssuedInFuture,
     #[error("the token's signature is not valid")]
     BadSignature,
+    #[error("the token's key id (`kid`) names no key this server accepts")]
+    UnknownKey,
+    #[error("the token's header has no key id (`kid`) to choose among this server's keys")]
+    MissingKeyId,
     #[error("the token's audience is not accepted here")]
     WrongAudience,
     #[error("the token's issuer is not accepted here")]
@@ -58,45 +54,55 @@ pub enum JwtConfig {
     Hs256 { secret: Vec<u8> },
     /// RSA public key in PEM, RS256 (an identity provider signs).
     Rs256 { public_key_pem: Vec<u8> },
+    /// A JSON Web Key Set document, RS256: the token's `kid` chooses the key (rotation).
+    Jwks { jwks_json: Vec<u8> },
 }
 
 /// Verifies bearer tokens against one pinned algorithm.
 #[derive(Clone)]
 pub struct JwtVerifier {
-    key: DecodingKey,
+    keys: Keys,
     validation: Validation,
     algorithm: &'static str,
+    leeway_secs: u64,
 }
 
 impl JwtVerifier {
-    /// Builds a verifier; `issuer` and `audience` are checked when given.
+    /// Builds a verifier; `issuer` and `audience` are required and checked when given;
+    /// `leeway_secs` of clock skew are allowed on `exp`, `nbf` and `iat`.
     pub fn new(
         config: &JwtConfig,
         issuer: Option<&str>,
         audience: Option<&str>,
+        leeway_secs: u64,
     ) -> Result<JwtVerifier, String> {
-        let (key, alg, name) = match config {
+        let (keys, alg, name) = match config {
             JwtConfig::Hs256 { secret } => {
                 if secret.len() < 16 {
                     return Err("MSI_JWT_SECRET must be at least 16 bytes".into());
                 }
-                (DecodingKey::from_secret(secret), Algorithm::HS256, "HS256")
+                let key = DecodingKey::from_secret(secret);
+                (Keys::Single(key), Algorithm::HS256, "HS256")
             }
-            JwtConfig::Rs256 { public_key_pem } => (
-                DecodingKey::from_rsa_pem(public_key_pem).map_err(|e| {
+            JwtConfig::Rs256 { public_key_pem } => {
+                let key = DecodingKey::from_rsa_pem(public_key_pem).map_err(|e| {
                     format!("MSI_JWT_PUBLIC_KEY is not an RSA public key in PEM: {e}")
-                })?,
-                Algorithm::RS256,
-                "RS256",
-            ),
+                })?;
+                (Keys::Single(key), Algorithm::RS256, "RS256")
+            }
+            JwtConfig::Jwks { jwks_json } => {
+                (Keys::from_jwks(jwks_json)?, Algorithm::RS256, "RS256")
+            }
         };
         let mut validation = Validation::new(alg);
+        // Dates are checked by `TokenClaims::check_times` (`exp` stays required there).
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         // A configured audience or issuer must be present, not merely right when present.
-        let mut required = vec!["exp", "sub"];
+        let mut required = vec!["sub"];
         required.extend(audience.map(|_| "aud"));
         required.extend(issuer.map(|_| "iss"));
         validation.set_required_spec_claims(&required);
-        validation.leeway = 30;
         match audience {
             Some(a) => validation.set_audience(&[a]),
             None => validation.validate_aud = false,
@@ -105,22 +111,29 @@ impl JwtVerifier {
             validation.set_issuer(&[i]);
         }
         Ok(JwtVerifier {
-            key,
+            keys,
             validation,
             algorithm: name,
+            leeway_secs,
         })
     }
 
     /// Verifies a token and returns who it names.
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
-        if let Some(alg) = header_alg(token) {
+        self.verify_at(token, jsonwebtoken::get_current_timestamp())
+    }
+
+    /// Verifies a token at `now` (seconds since the epoch).
+    fn verify_at(&self, token: &str, now: u64) -> Result<Principal, AuthError> {
+        let header = UnverifiedHeader::read(token)?;
+        if let Some(alg) = header.alg {
             if alg != self.algorithm {
                 return Err(AuthError::WrongAlgorithm(alg, self.algorithm));
             }
         }
+        let key = self.keys.select(header.kid.as_deref())?;
         let data =
-            decode::<Claims>(token, &self.key, &self.validation).map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => AuthError::Expired,
+            decode::<TokenClaims>(token, key, &self.validation).map_err(|e| match e.kind() {
                 ErrorKind::InvalidSignature => AuthError::BadSignature,
                 ErrorKind::InvalidAudience => AuthError::WrongAudience,
                 ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
@@ -131,56 +144,29 @@ impl JwtVerifier {
                 ErrorKind::Json(_) => AuthError::InvalidClaims(e.to_string()),
                 _ => AuthError::Malformed(e.to_string()),
             })?;
-        principal(data.claims)
+        data.claims.check_times(now, self.leeway_secs)?;
+        data.claims.into_principal()
     }
 
     /// Verifies the value of an `Authorization` header.
     pub fn verify_header(&self, header: &str) -> Result<Principal, AuthError> {
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or(AuthError::BadHeader)?;
-        self.verify(token.trim())
+        self.verify(bearer_token(header).ok_or(AuthError::BadHeader)?)
     }
 }
 
-/// The `alg` of a token's header, read without trusting it (to name a refused algorithm).
-fn header_alg(token: &str) -> Option<String> {
-    let header = token.split('.').next()?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(header.trim_end_matches('='))
-        .ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    v.get("alg")?.as_str().map(str::to_string)
+/// The token of `Bearer <token>`: the scheme in any case (RFC 9110 §11.1), then one or more
+/// spaces or tabs, then one token with no whitespace in it.
+fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, rest) = (header.get(..6)?, &header[6..]);
+    let token = rest.trim_matches([' ', '\t']);
+    let well_formed = scheme.eq_ignore_ascii_case("bearer")
+        && rest.starts_with([' ', '\t'])
+        && !token.is_empty()
+        && !token.contains(char::is_whitespace);
+    well_formed.then_some(token)
 }
 
-/// Checks that the claims fit the role.
-fn principal(c: Claims) -> Result<Principal, AuthError> {
-    if c.sub.trim().is_empty() {
-        return Err(AuthError::InvalidClaims("`sub` is empty".into()));
-    }
-    match c.role {
-        Role::RegionalManager if c.regions.is_empty() => {
-            return Err(AuthError::InvalidClaims(
-                "a regional_manager token needs a non-empty `regions`".into(),
-            ))
-        }
-        Role::Dealer if c.dealer.as_deref().is_none_or(str::is_empty) => {
-            return Err(AuthError::InvalidClaims(
-                "a dealer token needs `dealer`".into(),
-            ))
-        }
-        _ => {}
-    }
-    Ok(Principal {
-        sub: c.sub,
-        role: c.role,
-        regions: c.regions,
-        dealer: c.dealer,
-    })
-}
-
-/// Signs HS256 tokens (the `token` command and tests).
+/// Signs tokens (the `token` command, the benchmark and tests).
 pub struct JwtIssuer {
     key: EncodingKey,
     header: Header,
@@ -213,6 +199,12 @@ impl JwtIssuer {
         })
     }
 
+    /// The same signer, naming its key `kid` in the header (as a JWKS-publishing provider does).
+    pub fn with_key_id(mut self, kid: &str) -> JwtIssuer {
+        self.header.kid = Some(kid.to_string());
+        self
+    }
+
     /// A token for `principal` valid for `ttl_secs` (negative makes an expired one).
     pub fn issue(&self, principal: &Principal, ttl_secs: i64) -> String {
         let now = SystemTime::now()
@@ -236,6 +228,9 @@ impl JwtIssuer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Role;
+    use base64::Engine;
+    use serde_json::json;
 
     const SECRET: &[u8] = b"unit-test-secret-0123456789";
 
@@ -255,8 +250,15 @@ mod tests {
             },
             Some("msi"),
             aud,
+            30,
         )
         .unwrap()
+    }
+
+    /// HS256-signed `claims`, as given.
+    fn signed(claims: &serde_json::Value) -> String {
+        let key = EncodingKey::from_secret(SECRET);
+        encode(&Header::default(), claims, &key).unwrap()
     }
 
     #[test]
@@ -270,6 +272,37 @@ mod tests {
             admin()
         );
         assert_eq!(verifier(None).verify_header(&t), Err(AuthError::BadHeader));
+    }
+
+    #[test]
+    fn bearer_scheme() {
+        for ok in [
+            "Bearer t",
+            "bearer t",
+            "BEARER t",
+            "BeArEr t",
+            "Bearer\tt",
+            "Bearer  \t t",
+            "Bearer t ",
+        ] {
+            assert_eq!(bearer_token(ok), Some("t"), "{ok:?}");
+        }
+        for bad in [
+            "",
+            "Bearer",
+            "Bearer ",
+            "Bearer \t",
+            "Bearert",
+            "Bearer t u",
+            "Bearer\nt",
+            "Basic t",
+            "Bearer: t",
+            " Bearer t",
+            "t",
+            "Béarer t",
+        ] {
+            assert_eq!(bearer_token(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
@@ -306,6 +339,72 @@ mod tests {
             verifier(None).verify("garbage"),
             Err(AuthError::Malformed(_))
         ));
+        // `exp` stays required though jsonwebtoken no longer checks it
+        let no_exp = signed(&json!({ "sub": "a", "role": "oem_admin", "iss": "msi" }));
+        assert_eq!(
+            verifier(None).verify(&no_exp),
+            Err(AuthError::MissingClaim("exp".into()))
+        );
+    }
+
+    #[test]
+    fn dates_are_checked_at_the_verifier_clock() {
+        let now = 1_700_000_000u64;
+        let token = |extra: serde_json::Value| {
+            let mut c = json!({ "sub": "a", "role": "oem_admin", "iss": "msi", "exp": now + 60 });
+            c.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            signed(&c)
+        };
+        let v = verifier(None);
+        assert!(v.verify_at(&token(json!({ "nbf": now + 30 })), now).is_ok());
+        assert_eq!(
+            v.verify_at(&token(json!({ "nbf": now + 31 })), now),
+            Err(AuthError::NotYetValid)
+        );
+        assert_eq!(
+            v.verify_at(&token(json!({ "iat": now + 31 })), now),
+            Err(AuthError::IssuedInFuture)
+        );
+        assert!(v
+            .verify_at(&token(json!({ "exp": now as f64 + 0.5 })), now)
+            .is_ok());
+        let strict = JwtVerifier::new(
+            &JwtConfig::Hs256 {
+                secret: SECRET.to_vec(),
+            },
+            None,
+            None,
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            strict.verify_at(&token(json!({ "nbf": now + 1 })), now),
+            Err(AuthError::NotYetValid)
+        );
+        assert_eq!(
+            strict.verify_at(&token(json!({ "exp": now })), now),
+            Err(AuthError::Expired)
+        );
+    }
+
+    #[test]
+    fn audience_may_be_an_array() {
+        let token = |aud: serde_json::Value| {
+            signed(
+                &json!({ "sub": "a", "role": "oem_admin", "iss": "msi", "exp": 4_102_444_800u64, "aud": aud }),
+            )
+        };
+        let v = verifier(Some("msi-hub"));
+        assert!(v.verify(&token(json!("msi-hub"))).is_ok());
+        assert!(v.verify(&token(json!(["other", "msi-hub"]))).is_ok());
+        for wrong in [json!("other"), json!(["other", "x"]), json!([])] {
+            assert_eq!(v.verify(&token(wrong)), Err(AuthError::WrongAudience));
+        }
+        for any in [json!("x"), json!(["x", "y"]), json!([])] {
+            assert!(verifier(None).verify(&token(any)).is_ok());
+        }
     }
 
     #[test]
@@ -340,7 +439,8 @@ mod tests {
                 secret: b"short".to_vec()
             },
             None,
-            None
+            None,
+            30
         )
         .is_err());
     }

@@ -1,0 +1,70 @@
+//! Load generation: concurrent clients sending one request-response scenario back to back.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::cli::Cfg;
+use crate::client::Gql;
+use crate::measure::{Outcome, Tally};
+
+/// Checks the `data` of request `i`.
+pub type Check = Box<dyn Fn(usize, &Value) -> Result<(), String> + Send + Sync>;
+
+/// One request-response scenario: the query, who asks, the variables of request `i`,
+/// and the check of its `data`.
+pub struct Load {
+    pub query: String,
+    /// Request `i` is sent with `tokens[i % tokens.len()]`: one token, or one per caller
+    /// when each caller may only ask about itself (a dealer user).
+    pub tokens: Vec<String>,
+    pub vars: Box<dyn Fn(usize) -> Value + Send + Sync>,
+    pub check: Check,
+}
+
+/// Requests `from..to` of `load` over `clients` concurrent clients (client `c` sends
+/// `from + c`, `from + c + clients`…, back to back).
+async fn drive(gql: &Arc<Gql>, load: &Arc<Load>, clients: usize, from: usize, to: usize) -> Tally {
+    let mut tasks = Vec::with_capacity(clients);
+    for c in 0..clients {
+        let (gql, load) = (gql.clone(), load.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut t = Tally::default();
+            for i in (from + c..to).step_by(clients) {
+                let vars = (load.vars)(i);
+                let token = &load.tokens[i % load.tokens.len()];
+                let (took, answer) = gql.timed(token, &load.query, &vars).await;
+                t.record(took, answer.and_then(|d| (load.check)(i, &d)));
+            }
+            t
+        }));
+    }
+    let mut all = Tally::default();
+    for task in tasks {
+        match task.await {
+            Ok(t) => all.merge(t),
+            Err(e) => all.fail(format!("client task failed: {e}")),
+        }
+    }
+    all
+}
+
+pub async fn measure(name: &str, gql: &Arc<Gql>, load: Load, cfg: &Cfg) -> Outcome {
+    eprintln!(
+        "msi-bench: {name}: {} warmup + {} requests, {} clients",
+        cfg.warmup, cfg.requests, cfg.clients
+    );
+    let load = Arc::new(load);
+    let warm = drive(gql, &load, cfg.clients, 0, cfg.warmup).await;
+    let start = Instant::now();
+    let measured = drive(
+        gql,
+        &load,
+        cfg.clients,
+        cfg.warmup,
+        cfg.warmup + cfg.requests,
+    )
+    .await;
+    Outcome::new(name, measured, warm, start.elapsed())
+}

@@ -1,0 +1,88 @@
+//! The scenarios: what each one asks, how its answers are checked, and the order they run in.
+
+mod amend;
+mod facts;
+mod reads;
+mod report_input;
+mod submit;
+
+use std::sync::Arc;
+
+use msi_hub::auth::JwtIssuer;
+use serde_json::json;
+
+use crate::cli::Cfg;
+use crate::client::Gql;
+use crate::discover::Data;
+use crate::load::measure;
+use crate::measure::Outcome;
+
+/// Every scenario, in the order they run.
+pub const SCENARIOS: [&str; 9] = [
+    "ranking",
+    "ranking_rolling12",
+    "scorecard",
+    "scorecard_dealer",
+    "trend",
+    "benchmarks",
+    "facts",
+    "submit",
+    "amend",
+];
+
+/// KPI of the ranking scenarios.
+pub const RANKING_KPI: &str = "first_time_fix";
+/// KPIs of one trend request (a dashboard panel).
+pub const TREND_KPIS: [&str; 3] = ["first_time_fix", "absorption", "technician_productivity"];
+/// Months of a trend.
+const TREND_MONTHS: i32 = 36;
+/// KPI of the benchmarks scenario.
+pub const BENCHMARK_KPI: &str = "technician_productivity";
+/// KPI read back after an amendment (it reads `ro_washed`, which the amendments change).
+pub const FRESHNESS_KPI: &str = "washes_per_washer_day";
+/// Ranking page size.
+const PAGE: usize = 50;
+
+/// Runs scenario `name`; the write scenarios also give the freshness check that follows them.
+pub async fn run(
+    name: &str,
+    gql: &Arc<Gql>,
+    admin: &str,
+    issuer: &JwtIssuer,
+    data: &Data,
+    cfg: &Cfg,
+) -> anyhow::Result<Vec<Outcome>> {
+    let m = data.month;
+    Ok(match name {
+        "ranking" => {
+            let load = reads::ranking_load(
+                admin,
+                RANKING_KPI,
+                json!({ "kind": "MONTH", "month": m.to_string() }),
+                m,
+                m,
+            );
+            vec![measure(name, gql, load, cfg).await]
+        }
+        "ranking_rolling12" => {
+            let load = reads::ranking_load(
+                admin,
+                RANKING_KPI,
+                json!({ "kind": "ROLLING_12", "month": m.to_string() }),
+                m.plus(-11),
+                m,
+            );
+            vec![measure(name, gql, load, cfg).await]
+        }
+        "scorecard" => vec![measure(name, gql, reads::scorecard_load(admin, data), cfg).await],
+        "scorecard_dealer" => {
+            vec![reads::scorecard_dealer_scenario(gql, admin, issuer, data, cfg).await?]
+        }
+        "trend" => vec![measure(name, gql, reads::trend_load(admin, data), cfg).await],
+        "benchmarks" => vec![measure(name, gql, reads::benchmarks_load(admin, data), cfg).await],
+        "facts" => vec![facts::facts_scenario(gql, admin, data, cfg).await],
+        "submit" => submit::submit_scenario(gql, admin, issuer, data, cfg).await?,
+        "amend" => amend::amend_scenario(gql, admin, issuer, data, cfg).await?,
+        other => unreachable!("unknown scenario {other}"),
+    })
+}

@@ -1,0 +1,53 @@
+//! Health of a replica: whether it can serve (`/readyz`), and warming its KPI cache.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use super::App;
+use crate::domain::MonthRange;
+
+impl App {
+    /// Whether this replica can serve, or why not: the KPI cache warmed, the database
+    /// answering, at the schema version this build expects.
+    pub async fn readiness(&self) -> Result<String, String> {
+        if !self.ready.load(Ordering::SeqCst) {
+            return Err("warming the KPI cache".into());
+        }
+        match self.store.schema_version().await {
+            Ok((applied, expected)) if applied == expected => {}
+            Ok((applied, expected)) => {
+                return Err(format!(
+                    "the database schema is at version {applied}, this build needs {expected}"
+                ))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "database not reachable");
+                return Err("database not reachable".into());
+            }
+        }
+        tracing::debug!(cache = %self.cache.describe(), "ready");
+        Ok("ready".into())
+    }
+
+    /// Loads the last `MSI_WARM_MONTHS` months of KPI facts; the replica reports ready after.
+    pub async fn warm_kpis(&self) {
+        let months = self.settings.warm_months as i32;
+        let last = self.current_month().plus(-1);
+        let Some(range) = MonthRange::new(last.plus(1 - months), last) else {
+            self.ready.store(true, Ordering::SeqCst);
+            return;
+        };
+        let started = Instant::now();
+        match self.cache.warm(self.store.as_ref(), range).await {
+            Ok(()) => tracing::info!(
+                months,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "KPI cache warmed"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "KPI cache warm-up failed; months load on first use")
+            }
+        }
+        self.ready.store(true, Ordering::SeqCst);
+    }
+}

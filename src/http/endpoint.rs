@@ -1,0 +1,133 @@
+//! `POST /graphql`: the bearer token first (no body is read without a valid one), then the
+//! request, executed within its time limit, answered within its size limit.
+
+use async_graphql::ParseRequestError;
+use async_graphql_axum::GraphQLRequest;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::reply::error;
+use super::{HttpState, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT};
+use crate::auth::AuthError;
+use crate::domain::text::excerpt;
+use crate::graphql;
+
+/// A request body that is not a GraphQL request: a JSON error, never plain text.
+pub struct BadRequest(ParseRequestError);
+
+impl From<ParseRequestError> for BadRequest {
+    fn from(e: ParseRequestError) -> Self {
+        BadRequest(e)
+    }
+}
+
+impl IntoResponse for BadRequest {
+    fn into_response(self) -> Response {
+        match self.0 {
+            ParseRequestError::PayloadTooLarge => error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                &format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
+                json!({ "limit": MAX_BODY_BYTES }),
+            ),
+            e => {
+                // The body limit shows as an I/O error of the body stream.
+                let text = e.to_string();
+                if text.contains("length limit exceeded") {
+                    return BadRequest(ParseRequestError::PayloadTooLarge).into_response();
+                }
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    &format!(
+                        "the body is not a GraphQL request (JSON with `query`, optional `variables` and `operationName`): {}",
+                        excerpt(&text)
+                    ),
+                    serde_json::Value::Null,
+                )
+            }
+        }
+    }
+}
+
+pub async fn graphql_endpoint(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "authentication required: send `Authorization: Bearer <token>` (see `msi-hub token`)",
+            serde_json::Value::Null,
+        );
+    };
+    let principal = match value
+        .to_str()
+        .map_err(|_| AuthError::BadHeader)
+        .and_then(|v| state.app.verifier().verify_header(v))
+    {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::info!(reason = %e, "token refused");
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                &format!("token refused: {e}"),
+                serde_json::Value::Null,
+            );
+        }
+    };
+    let request = match GraphQLRequest::<BadRequest>::from_request(request, &state).await {
+        Ok(r) => r.into_inner(),
+        Err(rejection) => return rejection.into_response(),
+    };
+    let request = graphql::prepare(request, &state.app, principal);
+    let response = match tokio::time::timeout(REQUEST_TIMEOUT, state.schema.execute(request)).await
+    {
+        Ok(r) => r,
+        Err(_) => {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "TIMEOUT",
+                &format!(
+                    "the request ran longer than {} s and was stopped: ask for less at once",
+                    REQUEST_TIMEOUT.as_secs()
+                ),
+                json!({ "limitSeconds": REQUEST_TIMEOUT.as_secs() }),
+            )
+        }
+    };
+    let body = match serde_json::to_vec(&response) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "a response could not be serialised");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error: it has been logged",
+                serde_json::Value::Null,
+            );
+        }
+    };
+    if body.len() > MAX_RESPONSE_BYTES {
+        return error(
+            StatusCode::OK,
+            "RESPONSE_TOO_LARGE",
+            &format!(
+                "the answer would be {} bytes, more than the {MAX_RESPONSE_BYTES} allowed: ask for smaller pages",
+                body.len()
+            ),
+            json!({ "limit": MAX_RESPONSE_BYTES }),
+        );
+    }
+    let mut out = (StatusCode::OK, body).into_response();
+    out.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    out
+}
