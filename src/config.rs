@@ -69,6 +69,19 @@ pub struct Settings {
     #[arg(long, env = "MSI_WARM_MONTHS", default_value_t = 36, global = true)]
     pub warm_months: u32,
 
+    /// Longest a GraphQL request may run before it is stopped with a `TIMEOUT` error.
+    #[arg(long, env = "MSI_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
+    pub request_timeout_secs: u64,
+
+    /// Longest a client may take to send a request's headers, and longest a connection may
+    /// stay idle between requests.
+    #[arg(long, env = "MSI_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
+    pub header_timeout_secs: u64,
+
+    /// Most connections open at once (more wait to be accepted).
+    #[arg(long, env = "MSI_MAX_CONNECTIONS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000), global = true)]
+    pub max_connections: u64,
+
     /// Pretend the time is this RFC 3339 instant (demos and tests).
     #[arg(long, env = "MSI_NOW", global = true)]
     pub now: Option<DateTime<Utc>>,
@@ -91,6 +104,9 @@ impl Settings {
             dominance_share: 0.6,
             publication_grace_days: 5,
             warm_months: 0,
+            request_timeout_secs: 30,
+            header_timeout_secs: 10,
+            max_connections: 1000,
             now: None,
         }
     }

@@ -161,6 +161,14 @@ impl App {
         })
     }
 
+    /// Tests: the next change to the KPI cache panics while holding its lock.
+    #[cfg(feature = "fault-injection")]
+    pub fn inject_cache_panic(&self) {
+        self.cache
+            .panic_in_lock
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
     pub fn verifier(&self) -> &JwtVerifier {
         &self.verifier
     }

@@ -119,7 +119,10 @@ impl Expr {
         let month = |lag: u8| inp.month(lag).ok_or(Unavailable::MissingReport);
         match self {
             Expr::F(f, lag) => month(*lag)?.get(*f).ok_or(Unavailable::MissingInput),
-            Expr::T(t, lag) => month(*lag)?.total(*t).ok_or(Unavailable::MissingInput),
+            Expr::T(t, lag) => month(*lag)?
+                .checked_total(*t)
+                .map_err(|_| Unavailable::Overflow)?
+                .ok_or(Unavailable::MissingInput),
             Expr::Window(f, from, to) => {
                 let mut sum = 0i64;
                 for lag in *from..=*to {

@@ -7,6 +7,8 @@ pub mod group;
 pub mod kpi;
 pub mod network;
 pub mod period;
+#[cfg(test)]
+mod properties;
 pub mod report;
 pub mod stats;
 pub mod text;

@@ -23,6 +23,10 @@ impl Default for Values {
     }
 }
 
+/// A total whose parts do not fit in 64 bits together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TotalOverflow;
+
 impl Values {
     pub fn get(&self, f: Field) -> Option<i64> {
         self.0[f as usize]
@@ -45,7 +49,19 @@ impl Values {
 
     /// A computed total, if every part is present.
     pub fn total(&self, t: Total) -> Option<i64> {
-        t.def().parts.iter().map(|f| self.get(*f)).sum()
+        self.checked_total(t).ok().flatten()
+    }
+
+    /// A computed total: `None` when a part is missing, `Err` when the sum does not fit.
+    pub fn checked_total(&self, t: Total) -> Result<Option<i64>, TotalOverflow> {
+        let mut sum: i64 = 0;
+        for f in t.def().parts {
+            let Some(x) = self.get(*f) else {
+                return Ok(None);
+            };
+            sum = sum.checked_add(x).ok_or(TotalOverflow)?;
+        }
+        Ok(Some(sum))
     }
 
     /// Serialises as a JSON object `{field: stored value}` (the storage format).

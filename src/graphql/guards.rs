@@ -59,6 +59,8 @@ impl DealerRead {
 impl Guard for DealerRead {
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
         let p = principal(ctx)?;
+        crate::domain::network::check_code("dealerCode", &self.code)
+            .map_err(|m| super::error::to_gql(crate::app::AppError::invalid("dealerCode", m)))?;
         let allowed = match p.scope() {
             Scope::All => true,
             Scope::Dealer(own) => own == self.code,
@@ -103,6 +105,8 @@ impl ReportWrite {
 impl Guard for ReportWrite {
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
         let p = principal(ctx)?;
+        crate::domain::network::check_code("dealerCode", &self.0)
+            .map_err(|m| super::error::to_gql(crate::app::AppError::invalid("dealerCode", m)))?;
         if p.may_write_report(&self.0) {
             Ok(())
         } else {

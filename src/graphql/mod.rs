@@ -1,6 +1,8 @@
 //! The GraphQL API: schema types, queries, mutations, dataloaders and guards.
 
 mod error;
+#[cfg(feature = "fault-injection")]
+mod faults;
 mod guards;
 mod kpi;
 mod limits;
@@ -37,7 +39,10 @@ pub type MsiSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema, serving `app`.
 pub fn schema(app: Arc<App>) -> MsiSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription);
+    #[cfg(feature = "fault-injection")]
+    let builder = builder.extension(faults::Faults);
+    builder
         .data(app)
         .extension(limits::Limits)
         .limit_depth(limits::MAX_DEPTH)

@@ -33,6 +33,10 @@ pub fn page_size(first: Option<i32>) -> async_graphql::Result<usize> {
 
 /// The caller's scope as a dealer filter; `region` narrows it and must lie within it.
 pub fn scoped_filter(p: &Principal, region: Option<String>) -> async_graphql::Result<DealerFilter> {
+    if let Some(r) = &region {
+        crate::domain::network::check_code("regionCode", r)
+            .map_err(|m| super::error::to_gql(AppError::invalid("regionCode", m)))?;
+    }
     let mut f = DealerFilter::default();
     match p.scope() {
         Scope::All => f.regions = region.map(|r| vec![r]),
@@ -247,6 +251,15 @@ impl QueryRoot {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Dealer>> {
         let first = page_size(first)?;
+        if let Some(a) = &after {
+            // A cursor is a dealer code: anything else was not returned by this list.
+            crate::domain::network::check_code("after", a).map_err(|_| {
+                super::error::to_gql(AppError::invalid(
+                    "after",
+                    "not a cursor returned by this list",
+                ))
+            })?;
+        }
         let app = super::app(ctx);
         let month = month.unwrap_or_else(|| app.current_month());
         let mut filter = scoped_filter(principal(ctx)?, region_code)?;

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::reply::error;
-use super::{HttpState, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT};
+use super::{HttpState, MAX_BODY_BYTES, MAX_RESPONSE_BYTES};
 use crate::auth::AuthError;
 use crate::domain::text::excerpt;
 use crate::graphql;
@@ -86,8 +86,8 @@ pub async fn graphql_endpoint(
         Err(rejection) => return rejection.into_response(),
     };
     let request = graphql::prepare(request, &state.app, principal);
-    let response = match tokio::time::timeout(REQUEST_TIMEOUT, state.schema.execute(request)).await
-    {
+    let timeout = std::time::Duration::from_secs(state.app.settings.request_timeout_secs);
+    let response = match tokio::time::timeout(timeout, state.schema.execute(request)).await {
         Ok(r) => r,
         Err(_) => {
             return error(
@@ -95,9 +95,9 @@ pub async fn graphql_endpoint(
                 "TIMEOUT",
                 &format!(
                     "the request ran longer than {} s and was stopped: ask for less at once",
-                    REQUEST_TIMEOUT.as_secs()
+                    timeout.as_secs()
                 ),
-                json!({ "limitSeconds": REQUEST_TIMEOUT.as_secs() }),
+                json!({ "limitSeconds": timeout.as_secs() }),
             )
         }
     };

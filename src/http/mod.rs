@@ -24,8 +24,6 @@ use crate::graphql::{self, MsiSchema};
 
 /// Largest request body accepted (a report is a few KiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Longest a request may run before it is answered with a `TIMEOUT` error.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest a client may take to send a request's body.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest answer sent (beyond it, a `RESPONSE_TOO_LARGE` error).

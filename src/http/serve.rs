@@ -23,11 +23,12 @@ pub struct ServerLimits {
     pub header_timeout: Duration,
 }
 
-impl Default for ServerLimits {
-    fn default() -> Self {
+impl ServerLimits {
+    /// The limits the settings give.
+    pub fn of(settings: &crate::config::Settings) -> ServerLimits {
         ServerLimits {
-            max_connections: 1000,
-            header_timeout: Duration::from_secs(10),
+            max_connections: settings.max_connections as usize,
+            header_timeout: Duration::from_secs(settings.header_timeout_secs),
         }
     }
 }
@@ -38,7 +39,8 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with(app, listener, shutdown, ServerLimits::default()).await
+    let limits = ServerLimits::of(&app.settings);
+    serve_with(app, listener, shutdown, limits).await
 }
 
 /// [`serve`] with explicit connection limits.

@@ -110,6 +110,9 @@ pub struct KpiCache {
     state: RwLock<State>,
     /// One sync or load at a time.
     loading: tokio::sync::Mutex<()>,
+    /// Tests: the next write to the state panics while holding its lock.
+    #[cfg(feature = "fault-injection")]
+    pub panic_in_lock: std::sync::atomic::AtomicBool,
 }
 
 impl KpiCache {
@@ -120,7 +123,15 @@ impl KpiCache {
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(PoisonError::into_inner)
+        let guard = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        #[cfg(feature = "fault-injection")]
+        if self
+            .panic_in_lock
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            panic!("fault injection: a panic while the KPI cache's lock is held");
+        }
+        guard
     }
 
     /// What is loaded, for `/readyz`.

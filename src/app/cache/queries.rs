@@ -244,25 +244,30 @@ impl KpiCache {
                 });
                 continue;
             };
-            let mut sums: HashMap<u16, GroupSum> = HashMap::new();
+            let mut sums = vec![GroupSum::default(); groups.regions().len()];
             let mut nation = GroupSum::default();
+            let pairs_from = k * n;
             for i in 0..n {
                 let Some(Some((region, _))) = input.members.get(i) else {
                     continue;
                 };
-                let pair = input.pair(k * n + i);
+                let pair = input.pair(pairs_from + i);
                 if pair.1 <= 0 {
                     continue;
                 }
                 nation.add(pair);
-                sums.entry(*region).or_default().add(pair);
+                if let Some(s) = sums.get_mut(usize::from(*region)) {
+                    s.add(pair);
+                }
             }
             out.push(MonthGroups {
                 month,
                 available: true,
                 regions: sums
                     .into_iter()
-                    .map(|(r, s)| (groups.region(r).to_string(), s))
+                    .enumerate()
+                    .filter(|(_, s)| s.dealers > 0)
+                    .map(|(r, s)| (groups.region(r as u16).to_string(), s))
                     .collect(),
                 nation,
             });

@@ -30,7 +30,10 @@ impl App {
         kpi::by_code(code).ok_or_else(|| {
             AppError::invalid(
                 "kpi",
-                format!("unknown KPI `{code}`: see kpiCatalog for the codes"),
+                format!(
+                    "unknown KPI `{}`: see kpiCatalog for the codes",
+                    crate::domain::text::excerpt(code)
+                ),
             )
         })
     }

@@ -3,6 +3,9 @@
 use crate::app::{App, AppError, AppResult};
 use crate::domain::kpi::{Param, ParamValue};
 
+/// Largest annual visits per vehicle accepted.
+const MAX_PARAM_VALUE: i64 = 100;
+
 impl App {
     /// Every OEM parameter value.
     pub async fn params(&self) -> AppResult<Vec<ParamValue>> {
@@ -54,6 +57,21 @@ impl App {
         }
         if value.value <= 0 {
             return Err(AppError::invalid("value", "must be greater than 0"));
+        }
+        // Visits per vehicle per year: a value beyond this is a typo (and would make the
+        // coverage KPIs' denominators meaningless).
+        if value.value > MAX_PARAM_VALUE * value.param.unit() {
+            return Err(AppError::invalid(
+                "value",
+                format!("must be at most {MAX_PARAM_VALUE}"),
+            ));
+        }
+        let this_year = self.current_month().year();
+        if value.year > this_year + 5 {
+            return Err(AppError::invalid(
+                "year",
+                format!("{} is more than 5 years ahead", value.year),
+            ));
         }
         if !value.region_code.is_empty()
             && !self

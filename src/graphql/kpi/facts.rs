@@ -143,6 +143,10 @@ fn parse_fact_cursor(s: &str) -> async_graphql::Result<(i16, Month, String)> {
         .and_then(Month::from_index)
         .ok_or_else(bad)?;
     let dealer = it.next().ok_or_else(bad)?.to_string();
+    // Empty (the start of a KPI-month) or a dealer code.
+    if !dealer.is_empty() && crate::domain::network::check_code("after", &dealer).is_err() {
+        return Err(bad());
+    }
     Ok((kpi, month, dealer))
 }
 
