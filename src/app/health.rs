@@ -29,25 +29,41 @@ impl App {
         Ok("ready".into())
     }
 
-    /// Loads the last `MSI_WARM_MONTHS` months of KPI facts; the replica reports ready after.
+    /// Readies the KPI cache: the directory and the publications first (the replica is
+    /// ready then: a query loads the months it needs), then the last `MSI_WARM_MONTHS`
+    /// months in the background, oldest first.
     pub async fn warm_kpis(&self) {
+        let started = Instant::now();
+        let store = self.store.as_ref();
+        let first = async {
+            self.cache.refresh(store).await?;
+            self.cache.directory(store).await?;
+            self.cache.publications(store).await?;
+            Ok::<(), crate::store::StoreError>(())
+        };
+        if let Err(e) = first.await {
+            tracing::warn!(error = %e, "KPI cache start failed; it loads on first use");
+        }
+        self.ready.store(true, Ordering::SeqCst);
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "ready: KPI months load on first use while the cache warms"
+        );
         let months = self.settings.warm_months as i32;
         let last = self.current_month().plus(-1);
         let Some(range) = MonthRange::new(last.plus(1 - months), last) else {
-            self.ready.store(true, Ordering::SeqCst);
             return;
         };
-        let started = Instant::now();
-        match self.cache.warm(self.store.as_ref(), range).await {
+        match self.cache.warm(store, range).await {
             Ok(()) => tracing::info!(
                 months,
                 elapsed_ms = started.elapsed().as_millis() as u64,
+                cache = %self.cache.describe(),
                 "KPI cache warmed"
             ),
             Err(e) => {
                 tracing::warn!(error = %e, "KPI cache warm-up failed; months load on first use")
             }
         }
-        self.ready.store(true, Ordering::SeqCst);
     }
 }

@@ -151,11 +151,12 @@ impl App {
             settings.jwt_leeway_secs,
         )
         .map_err(anyhow::Error::msg)?;
+        let cache = KpiCache::new(cache::Budget::of_mib(settings.kpi_cache_mib as usize));
         Ok(App {
             store,
             settings,
             verifier,
-            cache: KpiCache::default(),
+            cache,
             ready: std::sync::atomic::AtomicBool::new(true),
             hs256_secret,
         })

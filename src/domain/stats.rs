@@ -35,6 +35,20 @@ pub struct Pair {
     pub den: i64,
 }
 
+/// Aggregates the dealers' pairs and returns their values best first too, sorting once.
+pub fn summarize(kpi: &KpiDef, pairs: &[Pair], missing: usize) -> (Aggregate, Vec<f64>) {
+    let mut values: Vec<f64> = pairs
+        .iter()
+        .filter_map(|p| kpi.value(p.num, p.den))
+        .collect();
+    values.sort_unstable_by(f64::total_cmp);
+    let a = aggregate_sorted(kpi, pairs, missing, &values);
+    if kpi.direction == Direction::HigherIsBetter {
+        values.reverse();
+    }
+    (a, values)
+}
+
 /// Aggregates the dealers' pairs; `missing` dealers of the group have none.
 pub fn aggregate(kpi: &KpiDef, pairs: &[Pair], missing: usize) -> Aggregate {
     let mut values: Vec<f64> = pairs
@@ -42,6 +56,11 @@ pub fn aggregate(kpi: &KpiDef, pairs: &[Pair], missing: usize) -> Aggregate {
         .filter_map(|p| kpi.value(p.num, p.den))
         .collect();
     values.sort_by(f64::total_cmp);
+    aggregate_sorted(kpi, pairs, missing, &values)
+}
+
+/// [`aggregate`] with the values already computed and sorted ascending.
+fn aggregate_sorted(kpi: &KpiDef, pairs: &[Pair], missing: usize, values: &[f64]) -> Aggregate {
     let numerator: i128 = pairs
         .iter()
         .filter(|p| p.den > 0)
@@ -68,9 +87,9 @@ pub fn aggregate(kpi: &KpiDef, pairs: &[Pair], missing: usize) -> Aggregate {
         numerator,
         denominator,
         mean,
-        median: quantile(&values, 0.5),
-        p25: quantile(&values, 0.25),
-        p75: quantile(&values, 0.75),
+        median: quantile(values, 0.5),
+        p25: quantile(values, 0.25),
+        p75: quantile(values, 0.75),
         min: values.first().copied(),
         max: values.last().copied(),
         count: values.len(),
@@ -208,6 +227,27 @@ mod tests {
         // agrees with a plain sort: rank = 1 + strictly better
         for (i, s) in standings(&v, Direction::HigherIsBetter).iter().enumerate() {
             assert_eq!(s.rank, 1 + v.iter().filter(|&&x| x > v[i]).count());
+        }
+    }
+
+    #[test]
+    fn a_summary_is_the_aggregate_and_the_values_best_first() {
+        for code in ["comeback_rate", "first_time_fix"] {
+            let kpi = by_code(code).unwrap();
+            let pairs = [
+                Pair { num: 1, den: 100 },
+                Pair { num: 9, den: 300 },
+                Pair { num: 0, den: 0 },
+                Pair { num: 5, den: 50 },
+            ];
+            let (a, sorted) = summarize(kpi, &pairs, 1);
+            assert_eq!(a, aggregate(kpi, &pairs, 1));
+            let mut values: Vec<f64> = pairs
+                .iter()
+                .filter_map(|p| kpi.value(p.num, p.den))
+                .collect();
+            values.sort_by(f64::total_cmp);
+            assert_eq!(sorted, best_first(values, kpi.direction));
         }
     }
 

@@ -1,7 +1,7 @@
 //! Following the change log: where the cache stands in it, and the sequence numbers seen
 //! missing (transactions that may still commit after later ones).
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::store::Change;
@@ -11,11 +11,17 @@ pub const GAP_PATIENCE: Duration = Duration::from_secs(60);
 /// How far back a fresh cache looks for missing change-log numbers.
 pub const GAP_WINDOW: i64 = 1000;
 
+/// Changes remembered after they were applied, for month loads that ran meanwhile.
+const RECENT: usize = 50_000;
+
 /// The cache's position in the change log.
 #[derive(Debug, Default, Clone)]
 pub struct ChangeFollower {
     last_seq: i64,
     gaps: Vec<(i64, Instant)>,
+    /// How many changes were applied so far, and the latest of them.
+    applied: u64,
+    recent: VecDeque<Change>,
 }
 
 impl ChangeFollower {
@@ -41,9 +47,37 @@ impl ChangeFollower {
         self.last_seq = self.last_seq.max(last);
     }
 
+    /// How many changes have been applied: a mark for [`ChangeFollower::applied_since`].
+    pub fn applied(&self) -> u64 {
+        self.applied
+    }
+
+    /// The changes applied since `mark` (`None` when they are no longer remembered): what
+    /// a month loaded meanwhile must replay, having been read while they were applied.
+    pub fn applied_since(&self, mark: u64) -> Option<Vec<Change>> {
+        let back = usize::try_from(self.applied.checked_sub(mark)?).ok()?;
+        if back > self.recent.len() {
+            return None;
+        }
+        Some(
+            self.recent
+                .iter()
+                .skip(self.recent.len() - back)
+                .cloned()
+                .collect(),
+        )
+    }
+
     /// Takes the changes read after `after` (and of the gaps): forgets the gaps they fill
     /// and those older than [`GAP_PATIENCE`], notes the new ones, moves on.
     pub fn advance(&mut self, after: i64, changes: &[Change], now: Instant) {
+        for c in changes {
+            if self.recent.len() == RECENT {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(c.clone());
+            self.applied += 1;
+        }
         let max = changes
             .iter()
             .map(|c| c.seq)
@@ -95,6 +129,24 @@ mod tests {
         // 3 commits, after 5.
         f.advance(4, &[change(3), change(5)], now);
         assert_eq!((f.last_seq(), f.gaps()), (5, vec![]));
+    }
+
+    #[test]
+    fn changes_applied_since_a_mark_are_remembered() {
+        let now = Instant::now();
+        let mut f = ChangeFollower::default();
+        f.advance(0, &[change(1)], now);
+        let mark = f.applied();
+        assert_eq!(f.applied_since(mark), Some(vec![]));
+        f.advance(1, &[change(2), change(3)], now);
+        let seqs: Vec<i64> = f
+            .applied_since(mark)
+            .unwrap()
+            .iter()
+            .map(|c| c.seq)
+            .collect();
+        assert_eq!(seqs, [2, 3]);
+        assert_eq!(f.applied_since(mark + 5), None);
     }
 
     #[test]

@@ -1,13 +1,18 @@
 //! The in-memory KPI cache: every dealer's numerator and denominator per KPI and month, in
-//! flat arrays, so that a ranking, a scorecard or a benchmark sums and sorts in memory
-//! instead of scanning the database; and, for dealer users, the published months laid
-//! over them (membership snapshots and held facts).
+//! compact flat arrays, so that a ranking, a scorecard or a benchmark sums and sorts in
+//! memory instead of scanning the database; and, for dealer users, the published months
+//! laid over them (membership snapshots and held facts).
 //!
-//! It stays correct with several replicas on one database: every write appends to the
-//! database's change log in its own transaction, and each query first reads the log past
-//! the last entry it applied (one indexed query), reloading only what changed. A sequence
-//! number seen missing (a transaction that committed after a later one) is asked for again
-//! for a while, so no change is skipped.
+//! - **In step across replicas.** Every write appends to the database's change log in its
+//!   own transaction, and each query first applies the log past the last entry applied
+//!   (one indexed query, shared by the requests that arrive while it runs). A sequence
+//!   number seen missing (a transaction that committed after a later one) is asked for
+//!   again for a while, so no change is skipped.
+//! - **Within a memory budget.** Months and computed results are kept within a byte
+//!   budget; the least recently used go first, and come back from the database on demand.
+//! - **Cold months do not hold warm ones up.** A month is loaded once (the requests that
+//!   need it meanwhile wait for that load), without the lock every query takes; what was
+//!   written while it loaded is replayed onto it before it is used.
 
 mod directory;
 mod fact_page;
@@ -18,6 +23,8 @@ mod period;
 mod published;
 mod queries;
 mod slab;
+#[cfg(test)]
+mod testnet;
 
 pub use directory::Directory;
 pub use groups::GroupIds;
@@ -25,6 +32,7 @@ pub use period::{GroupStats, KpiPeriod};
 pub use queries::GroupSum;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
@@ -34,7 +42,7 @@ use published::PublishedMonth;
 use slab::Slab;
 
 use crate::domain::kpi::KPIS;
-use crate::domain::{Month, MonthRange};
+use crate::domain::Month;
 use crate::store::prelude::*;
 use crate::store::{ChangeKind, StoreResult};
 
@@ -47,29 +55,71 @@ pub enum View {
     Published,
 }
 
-/// Most KPI-period results kept.
-const MEMO_LIMIT: usize = 256;
+/// The cache's memory budget and how it is shared.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Bytes for months (facts and published snapshots).
+    pub months: usize,
+    /// Bytes for computed results (KPI periods).
+    pub results: usize,
+}
+
+impl Budget {
+    /// A total budget in MiB: four fifths for months, the rest for results.
+    pub fn of_mib(mib: usize) -> Budget {
+        let total = mib.saturating_mul(1024 * 1024);
+        Budget {
+            months: total / 5 * 4,
+            results: total / 5,
+        }
+    }
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget::of_mib(384)
+    }
+}
+
+/// A month loaded: its facts and, once asked for, its published snapshot.
+struct MonthEntry {
+    slab: Arc<Slab>,
+    published: Option<Arc<PublishedMonth>>,
+    bytes: usize,
+    used: AtomicU64,
+}
+
+/// A result kept for reuse.
+struct MemoEntry {
+    period: Arc<KpiPeriod>,
+    bytes: usize,
+    used: AtomicU64,
+}
+
+type MemoKey = (i16, Month, Month, View);
 
 #[derive(Default)]
 struct State {
     follower: ChangeFollower,
     directory: Option<Arc<Directory>>,
     groups: Arc<GroupIds>,
-    slabs: HashMap<Month, Arc<Slab>>,
+    months: HashMap<Month, MonthEntry>,
+    month_bytes: usize,
     next_version: u64,
     /// Each dealer's live groups, per month.
     live_members: HashMap<Month, Arc<Vec<Slot>>>,
     /// Published months and their versions; `None` until read again.
     publications: Option<Arc<BTreeMap<Month, i32>>>,
-    published: HashMap<Month, Arc<PublishedMonth>>,
-    memo: HashMap<(i16, Month, Month, View), Arc<KpiPeriod>>,
+    memo: HashMap<MemoKey, MemoEntry>,
+    memo_bytes: usize,
 }
 
 impl State {
     fn drop_facts(&mut self) {
-        self.slabs.clear();
-        self.published.clear();
+        self.months.clear();
+        self.month_bytes = 0;
         self.memo.clear();
+        self.memo_bytes = 0;
     }
 
     fn drop_all(&mut self) {
@@ -83,39 +133,72 @@ impl State {
     fn drop_publication(&mut self, from: Option<Month>, to: Option<Month>) {
         let (from, to) = (from.unwrap_or(Month::MIN), to.unwrap_or(Month::MAX));
         self.publications = None;
-        self.published.retain(|m, _| *m < from || *m > to);
-        self.memo
-            .retain(|(_, a, b, view), _| *view == View::Live || *b < from || *a > to);
+        for (m, e) in self.months.iter_mut() {
+            if *m >= from && *m <= to {
+                e.published = None;
+            }
+        }
+        let dropped: Vec<MemoKey> = self
+            .memo
+            .keys()
+            .filter(|(_, a, b, view)| *view == View::Published && *b >= from && *a <= to)
+            .copied()
+            .collect();
+        for k in dropped {
+            self.forget(&k);
+        }
     }
 
-    fn slab_versions(&self, range: MonthRange) -> Vec<u64> {
-        range
-            .months()
-            .map(|m| self.slabs.get(&m).map_or(0, |s| s.version))
-            .collect()
-    }
-
-    /// The publication versions of `range`, if every month of it is published and loaded.
-    fn publication_versions(&self, range: MonthRange) -> Option<Vec<u64>> {
-        range
-            .months()
-            .map(|m| self.published.get(&m).map(|p| p.version as u64))
-            .collect()
+    fn forget(&mut self, key: &MemoKey) {
+        if let Some(e) = self.memo.remove(key) {
+            self.memo_bytes -= e.bytes;
+        }
     }
 }
 
 /// The KPI cache of one process.
-#[derive(Default)]
 pub struct KpiCache {
     state: RwLock<State>,
-    /// One sync or load at a time.
-    loading: tokio::sync::Mutex<()>,
+    budget: Budget,
+    /// One change-log sync at a time; month loads take it only to replay and insert.
+    sync_lock: tokio::sync::Mutex<()>,
+    /// Syncs started and finished: a request that arrives while one runs waits for the
+    /// next to finish rather than starting its own.
+    syncs_started: AtomicU64,
+    syncs_done: AtomicU64,
+    /// One load per month at a time; the requests that need it meanwhile wait for it.
+    month_locks: std::sync::Mutex<HashMap<Month, Arc<tokio::sync::Mutex<()>>>>,
+    /// At most two months read from the database at once.
+    readers: tokio::sync::Semaphore,
+    /// A clock for least-recently-used eviction.
+    tick: AtomicU64,
     /// Tests: the next write to the state panics while holding its lock.
     #[cfg(feature = "fault-injection")]
     pub panic_in_lock: std::sync::atomic::AtomicBool,
 }
 
+impl Default for KpiCache {
+    fn default() -> Self {
+        KpiCache::new(Budget::default())
+    }
+}
+
 impl KpiCache {
+    pub fn new(budget: Budget) -> KpiCache {
+        KpiCache {
+            state: Default::default(),
+            budget,
+            sync_lock: Default::default(),
+            syncs_started: AtomicU64::new(0),
+            syncs_done: AtomicU64::new(0),
+            month_locks: Default::default(),
+            readers: tokio::sync::Semaphore::new(2),
+            tick: AtomicU64::new(0),
+            #[cfg(feature = "fault-injection")]
+            panic_in_lock: Default::default(),
+        }
+    }
+
     /// The state, for reading. A panic elsewhere while the lock was held leaves the state
     /// as it was (every change is made whole under the lock), so poisoning is ignored.
     fn read(&self) -> RwLockReadGuard<'_, State> {
@@ -134,25 +217,45 @@ impl KpiCache {
         guard
     }
 
-    /// What is loaded, for `/readyz`.
+    fn now(&self) -> u64 {
+        self.tick.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// What is loaded, for logs.
     pub fn describe(&self) -> String {
         let s = self.read();
         format!(
-            "{} dealers, {} months of KPI facts, {} published months, {} results memoised",
+            "{} dealers, {} months ({} MiB), {} results ({} MiB)",
             s.directory.as_ref().map_or(0, |d| d.len()),
-            s.slabs.len(),
-            s.published.len(),
-            s.memo.len()
+            s.months.len(),
+            s.month_bytes >> 20,
+            s.memo.len(),
+            s.memo_bytes >> 20
         )
     }
 
-    /// Applies what other writers (this process included) changed since the last look.
-    pub async fn refresh(&self, store: &dyn Store) -> StoreResult<()> {
-        let _one = self.loading.lock().await;
-        self.sync(store).await
+    /// Bytes held by months and results.
+    pub fn bytes(&self) -> usize {
+        let s = self.read();
+        s.month_bytes + s.memo_bytes
     }
 
-    /// Applies the change log since the last sync.
+    /// Applies what other writers (this process included) changed since the last look.
+    /// Requests that arrive while a sync runs share the next one.
+    pub async fn refresh(&self, store: &dyn Store) -> StoreResult<()> {
+        let arrived = self.syncs_started.load(Ordering::SeqCst);
+        let _one = self.sync_lock.lock().await;
+        if self.syncs_done.load(Ordering::SeqCst) > arrived {
+            // A sync that started after this request arrived has finished.
+            return Ok(());
+        }
+        let mine = self.syncs_started.fetch_add(1, Ordering::SeqCst) + 1;
+        let result = self.sync(store).await;
+        self.syncs_done.store(mine, Ordering::SeqCst);
+        result
+    }
+
+    /// Applies the change log since the last sync (under the sync lock).
     async fn sync(&self, store: &dyn Store) -> StoreResult<()> {
         let (after, gaps, fresh) = {
             let s = self.read();
@@ -218,10 +321,16 @@ impl KpiCache {
         };
         let (slab_span, published_span) = {
             let s = self.read();
-            let within = |m: &&Month| **m >= from && **m <= to;
+            let within = |m: &Month| *m >= from && *m <= to;
             (
-                span(s.slabs.keys().filter(within).copied().collect()),
-                span(s.published.keys().filter(within).copied().collect()),
+                span(s.months.keys().copied().filter(within).collect()),
+                span(
+                    s.months
+                        .iter()
+                        .filter(|(m, e)| within(m) && e.published.is_some())
+                        .map(|(m, _)| *m)
+                        .collect(),
+                ),
             )
         };
         let facts = match slab_span {
@@ -242,7 +351,7 @@ impl KpiCache {
         };
         let n = directory.len();
         let months: Vec<Month> = s
-            .slabs
+            .months
             .keys()
             .copied()
             .filter(|m| *m >= from && *m <= to)
@@ -250,37 +359,51 @@ impl KpiCache {
         for month in months {
             s.next_version += 1;
             let version = s.next_version;
-            let Some(slab) = s.slabs.get_mut(&month) else {
+            let Some(entry) = s.months.get_mut(&month) else {
                 continue;
             };
             // Copy-on-write: a reader still holding the old slab keeps a consistent copy.
-            let slab = Arc::make_mut(slab);
-            slab.allocate(n);
-            for k in 0..KPIS.len() {
-                slab.clear(k * n + idx);
-            }
-            for f in facts.iter().filter(|f| f.month == month) {
-                if let Some(k) = KPIS.iter().position(|d| d.id == f.kpi) {
-                    slab.set(k * n + idx, f.value, f.updated_at);
-                }
-            }
+            let slab = Arc::make_mut(&mut entry.slab);
+            apply_dealer(slab, n, idx, facts.iter().filter(|f| f.month == month));
             slab.version = version;
-        }
-        let published: Vec<Month> = s
-            .published
-            .keys()
-            .copied()
-            .filter(|m| *m >= from && *m <= to)
-            .collect();
-        for month in published {
-            if let Some(p) = s.published.get_mut(&month) {
+            let mut bytes = slab.bytes();
+            if let Some(p) = entry.published.as_mut() {
                 let own: Vec<_> = holds.iter().filter(|h| h.month == month).cloned().collect();
-                Arc::make_mut(p).replace_holds(&directory, idx, &own);
+                let p = Arc::make_mut(p);
+                p.replace_holds(&directory, idx, &own);
+                bytes += p.bytes();
             }
+            let before = std::mem::replace(&mut entry.bytes, bytes);
+            s.month_bytes = s.month_bytes + bytes - before;
         }
         // A published period does not move with a write (its values are held), a live one does.
-        s.memo
-            .retain(|(_, a, b, view), _| *view == View::Published || *b < from || *a > to);
+        let dropped: Vec<MemoKey> = s
+            .memo
+            .keys()
+            .filter(|(_, a, b, view)| *view == View::Live && *b >= from && *a <= to)
+            .copied()
+            .collect();
+        for k in dropped {
+            s.forget(&k);
+        }
         Ok(())
+    }
+}
+
+/// Replaces dealer `idx`'s facts in a slab by `facts`.
+fn apply_dealer<'a>(
+    slab: &mut Slab,
+    n: usize,
+    idx: usize,
+    facts: impl Iterator<Item = &'a crate::store::FactRow>,
+) {
+    slab.allocate(n);
+    for k in 0..KPIS.len() {
+        slab.clear(k * n + idx);
+    }
+    for f in facts {
+        if let Some(k) = KPIS.iter().position(|d| d.id == f.kpi) {
+            slab.set(k * n + idx, f.value, f.updated_at);
+        }
     }
 }

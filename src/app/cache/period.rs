@@ -1,10 +1,10 @@
 //! One KPI over one period for every dealer: each dealer's figures in every group it
-//! belonged to during the period, and the groups' statistics.
+//! belonged to during the period, and the groups' statistics (computed when first asked).
 //!
 //! Membership is taken month by month: a dealer that moved counts in its old region with
 //! its months there and in its new region with the rest, so a period's group figures are
-//! exactly the sum of its months' (no combination of periods reveals more than its
-//! months do).
+//! exactly the sum of its months' (no combination of periods reveals more than its months
+//! do). Built month by month, so that a long period never holds all its months at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -14,7 +14,7 @@ use super::groups::{GroupId, GroupIds, Slot};
 use super::slab::Slab;
 use super::View;
 use crate::domain::kpi::{FactValue, KpiDef, KPIS};
-use crate::domain::stats::{aggregate, best_first, standing_in, Aggregate, Pair, Standing};
+use crate::domain::stats::{standing_in, summarize, Aggregate, Pair, Standing};
 use crate::domain::{Group, Period};
 
 /// Published values of facts that changed since (position in the slab → value).
@@ -53,17 +53,11 @@ pub enum Acc {
 }
 
 impl Acc {
-    fn add(&mut self, (num, den): (i64, i64)) {
-        if den <= 0 {
-            return;
-        }
-        *self = match *self {
-            Acc::NoValue => Acc::Value(Pair { num, den }),
-            Acc::Value(p) => match (p.num.checked_add(num), p.den.checked_add(den)) {
-                (Some(num), Some(den)) => Acc::Value(Pair { num, den }),
-                _ => Acc::Overflow,
-            },
-            Acc::Overflow => Acc::Overflow,
+    fn of((num, den): (i64, i64)) -> Acc {
+        match den {
+            0 => Acc::NoValue,
+            OVERFLOW => Acc::Overflow,
+            _ => Acc::Value(Pair { num, den }),
         }
     }
 
@@ -75,12 +69,126 @@ impl Acc {
     }
 }
 
-/// A dealer's figures in one region or peer group.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    dealer: u32,
-    group: u16,
-    acc: Acc,
+/// Not a member of any group of that kind in the period.
+const NONE: u16 = u16::MAX;
+/// A member of several groups of that kind: see the dealer's [`Split`].
+const SPLIT: u16 = u16::MAX - 1;
+/// A denominator that marks sums that overflowed.
+const OVERFLOW: i64 = -1;
+
+/// Adds a month's pair (`den > 0`) to a sum, sticky on overflow.
+fn add(sum: &mut (i64, i64), v: (i64, i64)) {
+    if v.1 <= 0 || sum.1 == OVERFLOW {
+        return;
+    }
+    *sum = match (sum.0.checked_add(v.0), sum.1.checked_add(v.1)) {
+        (Some(n), Some(d)) => (n, d),
+        _ => (0, OVERFLOW),
+    };
+}
+
+/// A dealer that changed region or peer group within the period: its sums per group.
+#[derive(Debug, Clone, Default)]
+struct Split {
+    regions: Vec<(u16, (i64, i64))>,
+    peers: Vec<(u16, (i64, i64))>,
+}
+
+/// A period being built, month by month.
+pub struct PeriodBuilder {
+    k: usize,
+    n: usize,
+    /// By dealer: its sums over its member months (`(0, 0)`: no value).
+    pairs: Vec<(i64, i64)>,
+    /// By dealer: its region and peer group ids ([`NONE`], [`SPLIT`]).
+    home: Vec<(u16, u16)>,
+    splits: HashMap<u32, Split>,
+    versions: Vec<u64>,
+}
+
+impl PeriodBuilder {
+    pub fn new(kpi: &KpiDef, n: usize) -> PeriodBuilder {
+        PeriodBuilder {
+            k: KPIS.iter().position(|d| d.id == kpi.id).unwrap_or(0),
+            n,
+            pairs: vec![(0, 0); n],
+            home: vec![(NONE, NONE); n],
+            splits: HashMap::new(),
+            versions: Vec::new(),
+        }
+    }
+
+    /// Adds a month; `version` says what it was read from (for the memo).
+    pub fn add_month(&mut self, m: &MonthInput<'_>, version: u64) {
+        self.versions.push(version);
+        let base = self.k * self.n;
+        for i in 0..self.n {
+            let Some(Some((region, peer))) = m.members.get(i) else {
+                continue;
+            };
+            let v = m.pair(base + i);
+            let before = self.pairs[i];
+            let (home_region, home_peer) = self.home[i];
+            if home_region == NONE {
+                self.home[i] = (*region, *peer);
+            } else {
+                let moved_region = home_region != *region;
+                let moved_peer = home_peer != *peer;
+                if moved_region || moved_peer || home_region == SPLIT || home_peer == SPLIT {
+                    let s = self.splits.entry(i as u32).or_default();
+                    let (home_r, home_p) = {
+                        let h = &mut self.home[i];
+                        (&mut h.0, &mut h.1)
+                    };
+                    for (moved, home, list, group) in [
+                        (moved_region, home_r, &mut s.regions, *region),
+                        (moved_peer, home_p, &mut s.peers, *peer),
+                    ] {
+                        if *home == SPLIT {
+                            match list.iter_mut().find(|(g, _)| *g == group) {
+                                Some((_, sum)) => add(sum, v),
+                                None => {
+                                    let mut sum = (0, 0);
+                                    add(&mut sum, v);
+                                    list.push((group, sum));
+                                }
+                            }
+                        } else if moved {
+                            let mut sum = (0, 0);
+                            add(&mut sum, v);
+                            list.push((*home, before));
+                            list.push((group, sum));
+                            *home = SPLIT;
+                        }
+                    }
+                }
+            }
+            add(&mut self.pairs[i], v);
+        }
+    }
+
+    pub fn finish(
+        self,
+        kpi: &'static KpiDef,
+        period: Period,
+        view: View,
+        directory: Arc<Directory>,
+        groups: Arc<GroupIds>,
+    ) -> KpiPeriod {
+        KpiPeriod {
+            kpi,
+            period,
+            view,
+            directory,
+            groups,
+            versions: self.versions,
+            pairs: self.pairs,
+            home: self.home,
+            splits: self.splits,
+            stats: Default::default(),
+            rankings: Default::default(),
+        }
+    }
 }
 
 /// A group's aggregate and its values best first.
@@ -108,134 +216,85 @@ pub struct KpiPeriod {
     pub groups: Arc<GroupIds>,
     /// What it was computed from (slab versions, or publication versions).
     pub(super) versions: Vec<u64>,
-    /// By dealer: its figures in the nation; `None` when not a member in any month.
-    nation: Vec<Option<Acc>>,
-    /// By dealer (ascending), its figures in each region it was in.
-    regions: Vec<Entry>,
-    /// By dealer (ascending), its figures in each peer group it was in.
-    peers: Vec<Entry>,
-    nation_stats: Arc<GroupStats>,
-    region_stats: HashMap<u16, Arc<GroupStats>>,
-    /// Peer groups' statistics, computed on first use.
-    peer_stats: Mutex<HashMap<u16, Arc<GroupStats>>>,
+    pairs: Vec<(i64, i64)>,
+    home: Vec<(u16, u16)>,
+    splits: HashMap<u32, Split>,
+    /// Groups' statistics, computed on first use (`None`: the nation).
+    stats: Mutex<HashMap<Option<GroupId>, Arc<GroupStats>>>,
     /// Rankings by group, sorted on first use: a ranking page then costs no sort.
     rankings: Mutex<HashMap<Group, Arc<Vec<Ranked>>>>,
 }
 
-/// Adds one month's value of a dealer to its entry for `group` (created if new).
-fn add_to(entries: &mut Vec<Entry>, from: usize, dealer: u32, group: u16, pair: (i64, i64)) {
-    match entries[from..].iter_mut().find(|e| e.group == group) {
-        Some(e) => e.acc.add(pair),
-        None => {
-            let mut acc = Acc::NoValue;
-            acc.add(pair);
-            entries.push(Entry { dealer, group, acc });
-        }
-    }
-}
-
 impl KpiPeriod {
-    /// Sums every dealer's months, group by group.
-    pub fn build(
-        kpi: &'static KpiDef,
-        period: Period,
-        view: View,
-        directory: Arc<Directory>,
-        groups: Arc<GroupIds>,
-        months: &[MonthInput<'_>],
-        versions: Vec<u64>,
-    ) -> KpiPeriod {
-        let n = directory.len();
-        let k = KPIS.iter().position(|d| d.id == kpi.id).unwrap_or(0);
-        let mut nation: Vec<Option<Acc>> = vec![None; n];
-        let mut regions: Vec<Entry> = Vec::with_capacity(n);
-        let mut peers: Vec<Entry> = Vec::with_capacity(n);
-        for (i, acc) in nation.iter_mut().enumerate() {
-            let (r0, p0) = (regions.len(), peers.len());
-            for m in months {
-                let Some(Some((region, peer))) = m.members.get(i) else {
-                    continue;
-                };
-                let pair = m.pair(k * n + i);
-                acc.get_or_insert(Acc::NoValue).add(pair);
-                add_to(&mut regions, r0, i as u32, *region, pair);
-                add_to(&mut peers, p0, i as u32, *peer, pair);
-            }
-        }
-        let stats = |accs: &mut dyn Iterator<Item = Acc>| stats_of(kpi, accs);
-        let nation_stats = Arc::new(stats(&mut nation.iter().flatten().copied()));
-        let mut by_region: HashMap<u16, Vec<Acc>> = HashMap::new();
-        for e in &regions {
-            by_region.entry(e.group).or_default().push(e.acc);
-        }
-        let region_stats = by_region
-            .into_iter()
-            .map(|(g, accs)| (g, Arc::new(stats(&mut accs.into_iter()))))
-            .collect();
-        KpiPeriod {
-            kpi,
-            period,
-            view,
-            directory,
-            groups,
-            versions,
-            nation,
-            regions,
-            peers,
-            nation_stats,
-            region_stats,
-            peer_stats: Default::default(),
-            rankings: Default::default(),
-        }
+    /// Bytes held, roughly (for the memo's budget): the per-dealer sums, and room for
+    /// the statistics and rankings that usually follow.
+    pub fn bytes(&self) -> usize {
+        self.pairs.len() * (16 + 4 + 8 + 8) + self.splits.len() * 96 + 512
     }
 
-    /// Every member of a group with its figures, in dealer order.
-    fn members(&self, id: Option<GroupId>) -> Vec<(usize, Acc)> {
-        match id {
-            None => self
-                .nation
-                .iter()
-                .enumerate()
-                .filter_map(|(i, a)| a.map(|a| (i, a)))
-                .collect(),
-            Some(GroupId::Region(g)) => select(&self.regions, g),
-            Some(GroupId::Peer(g)) => select(&self.peers, g),
-        }
+    /// Every member of a group with its sums, in dealer order.
+    fn members(&self, id: Option<GroupId>) -> Vec<(usize, (i64, i64))> {
+        let pick = |i: usize, home: (u16, u16)| -> Option<(i64, i64)> {
+            let (region, peer) = home;
+            match id {
+                None => (region != NONE).then_some(self.pairs[i]),
+                Some(GroupId::Region(g)) if region == g => Some(self.pairs[i]),
+                Some(GroupId::Peer(g)) if peer == g => Some(self.pairs[i]),
+                Some(GroupId::Region(g)) if region == SPLIT => self.split_sum(i, true, g),
+                Some(GroupId::Peer(g)) if peer == SPLIT => self.split_sum(i, false, g),
+                _ => None,
+            }
+        };
+        self.home
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| pick(i, *h).map(|p| (i, p)))
+            .collect()
+    }
+
+    fn split_sum(&self, i: usize, region: bool, g: u16) -> Option<(i64, i64)> {
+        let s = self.splits.get(&(i as u32))?;
+        let list = if region { &s.regions } else { &s.peers };
+        list.iter().find(|(x, _)| *x == g).map(|(_, p)| *p)
     }
 
     /// A group's statistics (empty for a group without members).
     pub fn stats(&self, group: &Group) -> Arc<GroupStats> {
-        match self.groups.lookup(group) {
-            Err(()) => Arc::new(stats_of(self.kpi, &mut std::iter::empty())),
-            Ok(None) => self.nation_stats.clone(),
-            Ok(Some(GroupId::Region(g))) => self
-                .region_stats
-                .get(&g)
-                .cloned()
-                .unwrap_or_else(|| Arc::new(stats_of(self.kpi, &mut std::iter::empty()))),
-            Ok(Some(GroupId::Peer(g))) => {
-                let mut cache = self
-                    .peer_stats
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                cache
-                    .entry(g)
-                    .or_insert_with(|| {
-                        let accs = select(&self.peers, g);
-                        Arc::new(stats_of(self.kpi, &mut accs.into_iter().map(|(_, a)| a)))
-                    })
-                    .clone()
-            }
+        let id = match self.groups.lookup(group) {
+            Ok(id) => id,
+            Err(()) => return Arc::new(stats_of(self.kpi, std::iter::empty())),
+        };
+        if let Some(hit) = self
+            .stats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+        {
+            return hit.clone();
         }
+        let s = Arc::new(stats_of(
+            self.kpi,
+            self.members(id).into_iter().map(|(_, p)| p),
+        ));
+        self.stats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, s.clone());
+        s
     }
 
     /// Dealer `i`'s figures in `group` (`None`: not a member of it in the period).
     pub fn acc(&self, i: usize, group: &Group) -> Option<Acc> {
-        match self.groups.lookup(group).ok()? {
-            None => self.nation.get(i).copied().flatten(),
-            Some(GroupId::Region(g)) => find(&self.regions, i, g),
-            Some(GroupId::Peer(g)) => find(&self.peers, i, g),
-        }
+        let (region, peer) = *self.home.get(i)?;
+        let sum = match self.groups.lookup(group).ok()? {
+            None => (region != NONE).then_some(self.pairs[i])?,
+            Some(GroupId::Region(g)) if region == g => self.pairs[i],
+            Some(GroupId::Peer(g)) if peer == g => self.pairs[i],
+            Some(GroupId::Region(g)) if region == SPLIT => self.split_sum(i, true, g)?,
+            Some(GroupId::Peer(g)) if peer == SPLIT => self.split_sum(i, false, g)?,
+            _ => return None,
+        };
+        Some(Acc::of(sum))
     }
 
     /// Dealer `i`'s value in `group`.
@@ -257,12 +316,19 @@ impl KpiPeriod {
     /// The group's dealers with a value, best first (ties share a rank, then by code);
     /// sorted once per group.
     pub fn ranked(&self, group: &Group) -> Arc<Vec<Ranked>> {
-        let mut cache = self.rankings.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(hit) = cache.get(group) {
+        if let Some(hit) = self
+            .rankings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(group)
+        {
             return hit.clone();
         }
         let ranked = Arc::new(self.rank(group));
-        cache.insert(group.clone(), ranked.clone());
+        self.rankings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(group.clone(), ranked.clone());
         ranked
     }
 
@@ -274,8 +340,8 @@ impl KpiPeriod {
         let mut out: Vec<Ranked> = self
             .members(id)
             .into_iter()
-            .filter_map(|(i, acc)| {
-                let pair = acc.pair()?;
+            .filter_map(|(i, sum)| {
+                let pair = Acc::of(sum).pair()?;
                 let value = self.kpi.value(pair.num, pair.den)?;
                 Some(Ranked {
                     index: i,
@@ -302,7 +368,7 @@ impl KpiPeriod {
         };
         self.members(id)
             .into_iter()
-            .filter(|(_, a)| a.pair().is_none())
+            .filter(|(_, p)| Acc::of(*p).pair().is_none())
             .map(|(i, _)| i)
             .collect()
     }
@@ -313,40 +379,17 @@ impl KpiPeriod {
     }
 }
 
-fn select(entries: &[Entry], group: u16) -> Vec<(usize, Acc)> {
-    entries
-        .iter()
-        .filter(|e| e.group == group)
-        .map(|e| (e.dealer as usize, e.acc))
-        .collect()
-}
-
-fn find(entries: &[Entry], i: usize, group: u16) -> Option<Acc> {
-    let start = entries.partition_point(|e| (e.dealer as usize) < i);
-    entries[start..]
-        .iter()
-        .take_while(|e| e.dealer as usize == i)
-        .find(|e| e.group == group)
-        .map(|e| e.acc)
-}
-
-fn stats_of(kpi: &KpiDef, accs: &mut dyn Iterator<Item = Acc>) -> GroupStats {
+fn stats_of(kpi: &KpiDef, sums: impl Iterator<Item = (i64, i64)>) -> GroupStats {
     let mut pairs = Vec::new();
     let mut missing = 0;
-    for a in accs {
-        match a.pair() {
+    for s in sums {
+        match Acc::of(s).pair() {
             Some(p) => pairs.push(p),
             None => missing += 1,
         }
     }
-    let values = pairs
-        .iter()
-        .filter_map(|p| kpi.value(p.num, p.den))
-        .collect();
-    GroupStats {
-        aggregate: aggregate(kpi, &pairs, missing),
-        sorted: best_first(values, kpi.direction),
-    }
+    let (aggregate, sorted) = summarize(kpi, &pairs, missing);
+    GroupStats { aggregate, sorted }
 }
 
 #[cfg(test)]
@@ -402,17 +445,30 @@ mod tests {
         s
     }
 
-    #[test]
-    fn a_moved_dealer_counts_in_each_region_with_its_months_there() {
-        let (directory, ids, members) = network();
+    fn build(
+        months: &[MonthInput<'_>],
+        directory: Arc<Directory>,
+        ids: GroupIds,
+        view: View,
+    ) -> KpiPeriod {
         let kpi = by_code("comeback_rate").unwrap();
-        let jan = slab(&[(1, 10), (2, 10), (3, 10)]);
-        let feb = slab(&[(1, 20), (2, 20), (5, 20)]);
         let range = MonthRange::new(month("2024-01"), month("2024-02")).unwrap();
         let period = Period {
             kind: PeriodKind::Range,
             range,
         };
+        let mut b = PeriodBuilder::new(kpi, directory.len());
+        for m in months {
+            b.add_month(m, 1);
+        }
+        b.finish(kpi, period, view, directory, Arc::new(ids))
+    }
+
+    #[test]
+    fn a_moved_dealer_counts_in_each_region_with_its_months_there() {
+        let (directory, ids, members) = network();
+        let jan = slab(&[(1, 10), (2, 10), (3, 10)]);
+        let feb = slab(&[(1, 20), (2, 20), (5, 20)]);
         let inputs = [
             MonthInput {
                 slab: &jan,
@@ -425,15 +481,7 @@ mod tests {
                 holds: None,
             },
         ];
-        let p = KpiPeriod::build(
-            kpi,
-            period,
-            View::Live,
-            directory,
-            Arc::new(ids),
-            &inputs,
-            vec![],
-        );
+        let p = build(&inputs, directory, ids, View::Live);
         let r1 = p.stats(&Group::Region("R1".into()));
         // R1: D1's two months and D3's January: (1 + 1 + 3) / (10 + 20 + 10)
         assert_eq!((r1.aggregate.numerator, r1.aggregate.denominator), (5, 40));
@@ -453,6 +501,12 @@ mod tests {
         assert_eq!(p.value(2, &Group::Region("R1".into())), Some(30.0));
         assert_eq!(p.value(2, &Group::Region("R2".into())), Some(25.0));
         assert_eq!(p.value(2, &Group::Nation), Some(800.0 / 30.0));
+        // The peer group (all three, one brand and tier) is the nation.
+        let peer = p.stats(&Group::peer("B", SizeTier::Small));
+        assert_eq!(
+            (peer.aggregate.numerator, peer.aggregate.denominator),
+            (14, 90)
+        );
         // Ranks within R1 (lower is better): D1 at 2 / 30, then D3 at 3 / 10.
         let ranked: Vec<usize> = p
             .ranked(&Group::Region("R1".into()))
@@ -468,26 +522,21 @@ mod tests {
     #[test]
     fn held_values_replace_the_live_ones() {
         let (directory, ids, members) = network();
-        let kpi = by_code("comeback_rate").unwrap();
         let k = KPIS.iter().position(|d| d.code == "comeback_rate").unwrap();
         let jan = slab(&[(1, 10), (2, 10), (3, 10)]);
         // D2 was not reported when published; D3 was 4 / 10.
         let holds: Holds = [(k * 3 + 1, None), (k * 3 + 2, Some(Ok((4, 10))))]
             .into_iter()
             .collect();
-        let period = Period::new(PeriodKind::Month, month("2024-01"), None).unwrap();
-        let p = KpiPeriod::build(
-            kpi,
-            period,
-            View::Published,
-            directory,
-            Arc::new(ids),
+        let p = build(
             &[MonthInput {
                 slab: &jan,
                 members: &members[0],
                 holds: Some(&holds),
             }],
-            vec![],
+            directory,
+            ids,
+            View::Published,
         );
         let nation = p.stats(&Group::Nation);
         assert_eq!(
@@ -495,5 +544,26 @@ mod tests {
             (5, 20)
         );
         assert_eq!(p.missing(&Group::Nation), [1]);
+    }
+
+    #[test]
+    fn sums_that_overflow_have_no_value() {
+        let (directory, ids, members) = network();
+        let big = slab(&[(i64::MAX, 10), (2, 10), (3, 10)]);
+        let inputs = [
+            MonthInput {
+                slab: &big,
+                members: &members[0],
+                holds: None,
+            },
+            MonthInput {
+                slab: &big,
+                members: &members[1],
+                holds: None,
+            },
+        ];
+        let p = build(&inputs, directory, ids, View::Live);
+        assert_eq!(p.acc(0, &Group::Nation), Some(Acc::Overflow));
+        assert_eq!(p.missing(&Group::Nation), [0]);
     }
 }

@@ -57,6 +57,11 @@ impl PublishedMonth {
         }
     }
 
+    /// Bytes held (for the cache's memory budget).
+    pub fn bytes(&self) -> usize {
+        self.members.capacity() * std::mem::size_of::<Slot>() + self.holds.capacity() * 40 + 64
+    }
+
     /// Replaces one dealer's held facts (after a write to its facts).
     pub fn replace_holds(&mut self, directory: &Directory, dealer: usize, holds: &[HeldFact]) {
         let n = directory.len();

@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::period::{KpiPeriod, MonthInput};
-use super::slab::Slab;
-use super::{KpiCache, View, MEMO_LIMIT};
-use crate::domain::kpi::{KpiDef, Unavailable, KPIS};
+use super::load::Loaded;
+use super::period::{KpiPeriod, MonthInput, PeriodBuilder};
+use super::{KpiCache, View};
+use crate::domain::kpi::{FactValue, KpiDef, Unavailable, KPIS};
 use crate::domain::stats::Pair;
 use crate::domain::{Month, MonthRange, Period, RegionAssignment};
 use crate::store::prelude::*;
-use crate::store::StoreResult;
+use crate::store::{StoreError, StoreResult};
 
 /// A dealer's monthly values of one KPI and its region history.
 pub struct DealerSeries {
@@ -58,7 +58,7 @@ pub struct MonthGroups {
 pub type OwnFigures = Vec<Result<Pair, Unavailable>>;
 
 /// Sums a fact into a dealer's own figures.
-fn own_add(acc: &mut Result<Pair, Unavailable>, fact: Option<crate::domain::kpi::FactValue>) {
+fn own_add(acc: &mut Result<Pair, Unavailable>, fact: Option<FactValue>) {
     let add = match fact {
         None => Err(Unavailable::MissingReport),
         Some(Ok((num, den))) if den > 0 => Ok((num, den)),
@@ -78,10 +78,39 @@ fn own_add(acc: &mut Result<Pair, Unavailable>, fact: Option<crate::domain::kpi:
     };
 }
 
+fn changed_network() -> StoreError {
+    StoreError::Conflict("the dealer network changed while the KPI was computed: try again".into())
+}
+
+/// How often a computation starts over when the network changes under it.
+const ATTEMPTS: usize = 3;
+
 impl KpiCache {
+    /// The versions a result over `range` would be computed from, if known without loading.
+    fn versions(
+        &self,
+        range: MonthRange,
+        view: View,
+        published: &std::collections::BTreeMap<Month, i32>,
+    ) -> Option<Vec<u64>> {
+        match view {
+            View::Published => range
+                .months()
+                .map(|m| published.get(&m).map(|v| *v as u64))
+                .collect(),
+            View::Live => {
+                let s = self.read();
+                range
+                    .months()
+                    .map(|m| s.months.get(&m).map(|e| e.slab.version))
+                    .collect()
+            }
+        }
+    }
+
     /// A KPI over a period for the whole network, from memory (computed once per version):
     /// live, or as published (`None` when a month of the period is not published). As of
-    /// the last [`KpiCache::refresh`].
+    /// the last [`KpiCache::refresh`]. Months are read one at a time.
     pub async fn period(
         &self,
         store: &dyn Store,
@@ -90,99 +119,60 @@ impl KpiCache {
         view: View,
     ) -> StoreResult<Option<Arc<KpiPeriod>>> {
         let range = period.range;
-        // A network change between loading and reading starts it over (the slabs must be
-        // laid out for the directory the result is computed with).
-        for _ in 0..3 {
-            let directory = self.prepare(store, range).await?;
-            if view == View::Published && !self.prepare_published(store, range).await? {
-                return Ok(None);
+        let key = (kpi.id, range.from, range.to, view);
+        let publications = match view {
+            View::Published => self.publications(store).await?,
+            View::Live => Default::default(),
+        };
+        if view == View::Published && !range.months().all(|m| publications.contains_key(&m)) {
+            return Ok(None);
+        }
+        if let Some(v) = self.versions(range, view, &publications) {
+            if let Some(hit) = self.recall(&key, &v) {
+                return Ok(Some(hit));
             }
-            let key = (kpi.id, range.from, range.to, view);
-            let (slabs, published, versions, groups) = {
-                let s = self.read();
-                if !s
-                    .directory
-                    .as_ref()
-                    .is_some_and(|d| Arc::ptr_eq(d, &directory))
-                {
-                    continue;
+        }
+        'attempt: for _ in 0..ATTEMPTS {
+            let directory = self.directory(store).await?;
+            let mut builder = PeriodBuilder::new(kpi, directory.len());
+            for m in range.months() {
+                let Loaded {
+                    directory: d,
+                    slab,
+                    published,
+                } = self.month(store, m, view == View::Published).await?;
+                if !Arc::ptr_eq(&d, &directory) {
+                    continue 'attempt;
                 }
-                let versions = match view {
-                    View::Live => s.slab_versions(range),
-                    View::Published => match s.publication_versions(range) {
-                        Some(v) => v,
-                        None => continue,
-                    },
-                };
-                if let Some(hit) = s.memo.get(&key).filter(|p| p.versions == versions) {
-                    return Ok(Some(hit.clone()));
-                }
-                let slabs: Vec<Arc<Slab>> = range
-                    .months()
-                    .map(|m| s.slabs.get(&m).cloned().unwrap_or_default())
-                    .collect();
-                let published: Vec<_> = match view {
-                    View::Live => vec![],
-                    View::Published => range
-                        .months()
-                        .filter_map(|m| s.published.get(&m).cloned())
-                        .collect(),
-                };
-                (slabs, published, versions, s.groups.clone())
-            };
-            let members = match view {
-                View::Live => Some(self.live_members(&directory, range)),
-                View::Published => None,
-            };
-            // Ids of groups met while laying out memberships: take the table as it is now
-            // (and start over if the network changed meanwhile).
-            let groups = match &members {
-                Some(_) => {
-                    let s = self.read();
-                    if !s
-                        .directory
-                        .as_ref()
-                        .is_some_and(|d| Arc::ptr_eq(d, &directory))
-                    {
-                        continue;
+                match view {
+                    View::Live => {
+                        let members = self.live_members(&directory, m);
+                        let input = MonthInput {
+                            slab: &slab,
+                            members: &members,
+                            holds: None,
+                        };
+                        builder.add_month(&input, slab.version);
                     }
-                    s.groups.clone()
+                    View::Published => {
+                        let Some(p) = published else {
+                            continue 'attempt;
+                        };
+                        let input = MonthInput {
+                            slab: &slab,
+                            members: &p.members,
+                            holds: Some(&p.holds),
+                        };
+                        builder.add_month(&input, p.version as u64);
+                    }
                 }
-                None => groups,
-            };
-            let inputs: Vec<MonthInput<'_>> = match &members {
-                Some(members) => slabs
-                    .iter()
-                    .zip(members)
-                    .map(|(slab, m)| MonthInput {
-                        slab,
-                        members: m,
-                        holds: None,
-                    })
-                    .collect(),
-                None => slabs
-                    .iter()
-                    .zip(&published)
-                    .map(|(slab, p)| MonthInput {
-                        slab,
-                        members: &p.members,
-                        holds: Some(&p.holds),
-                    })
-                    .collect(),
-            };
-            let result = Arc::new(KpiPeriod::build(
-                kpi, period, view, directory, groups, &inputs, versions,
-            ));
-            let mut s = self.write();
-            if s.memo.len() >= MEMO_LIMIT {
-                s.memo.clear();
             }
-            s.memo.insert(key, result.clone());
+            let groups = self.read().groups.clone();
+            let result = Arc::new(builder.finish(kpi, period, view, directory, groups));
+            self.remember(key, result.clone());
             return Ok(Some(result));
         }
-        Err(crate::store::StoreError::Conflict(
-            "the dealer network kept changing while the KPI was computed: try again".into(),
-        ))
+        Err(changed_network())
     }
 
     /// Per month of `range`, the sums of one KPI by region and for the nation, each dealer
@@ -194,85 +184,109 @@ impl KpiCache {
         range: MonthRange,
         view: View,
     ) -> StoreResult<Vec<MonthGroups>> {
-        let directory = self.prepare(store, range).await?;
-        let live = match view {
-            View::Live => Some(self.live_members(&directory, range)),
-            View::Published => {
-                // Months one by one: those published are summed, the others said so.
-                for m in range.months() {
-                    self.prepare_published(store, MonthRange { from: m, to: m })
-                        .await?;
-                }
-                None
-            }
+        let publications = match view {
+            View::Published => self.publications(store).await?,
+            View::Live => Default::default(),
         };
-        let (slabs, published, groups) = {
-            let s = self.read();
-            let slabs: Vec<Arc<Slab>> = range
-                .months()
-                .map(|m| s.slabs.get(&m).cloned().unwrap_or_default())
-                .collect();
-            let published: Vec<_> = range
-                .months()
-                .map(|m| s.published.get(&m).cloned())
-                .collect();
-            (slabs, published, s.groups.clone())
-        };
-        let n = directory.len();
         let k = KPIS.iter().position(|d| d.id == kpi.id).unwrap_or(0);
-        let mut out = Vec::with_capacity(range.len());
-        for (t, month) in range.months().enumerate() {
-            let input = match (&live, &published[t]) {
-                (Some(live), _) => Some(MonthInput {
-                    slab: &slabs[t],
-                    members: &live[t],
-                    holds: None,
-                }),
-                (None, Some(p)) => Some(MonthInput {
-                    slab: &slabs[t],
-                    members: &p.members,
-                    holds: Some(&p.holds),
-                }),
-                (None, None) => None,
-            };
-            let Some(input) = input else {
+        'attempt: for _ in 0..ATTEMPTS {
+            let directory = self.directory(store).await?;
+            let n = directory.len();
+            let mut out = Vec::with_capacity(range.len());
+            for month in range.months() {
+                let published = publications.contains_key(&month);
+                if view == View::Published && !published {
+                    out.push(MonthGroups {
+                        month,
+                        available: false,
+                        regions: HashMap::new(),
+                        nation: GroupSum::default(),
+                    });
+                    continue;
+                }
+                let loaded = self.month(store, month, view == View::Published).await?;
+                if !Arc::ptr_eq(&loaded.directory, &directory) {
+                    continue 'attempt;
+                }
+                let live;
+                let input = match (view, &loaded.published) {
+                    (View::Published, Some(p)) => MonthInput {
+                        slab: &loaded.slab,
+                        members: &p.members,
+                        holds: Some(&p.holds),
+                    },
+                    (View::Published, None) => continue 'attempt,
+                    (View::Live, _) => {
+                        live = self.live_members(&directory, month);
+                        MonthInput {
+                            slab: &loaded.slab,
+                            members: &live,
+                            holds: None,
+                        }
+                    }
+                };
+                let groups = self.read().groups.clone();
+                let mut sums = vec![GroupSum::default(); groups.regions().len()];
+                let mut nation = GroupSum::default();
+                let base = k * n;
+                for i in 0..n {
+                    let Some(Some((region, _))) = input.members.get(i) else {
+                        continue;
+                    };
+                    let pair = input.pair(base + i);
+                    if pair.1 <= 0 {
+                        continue;
+                    }
+                    nation.add(pair);
+                    if let Some(s) = sums.get_mut(usize::from(*region)) {
+                        s.add(pair);
+                    }
+                }
                 out.push(MonthGroups {
                     month,
-                    available: false,
-                    regions: HashMap::new(),
-                    nation: GroupSum::default(),
+                    available: true,
+                    regions: sums
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(_, s)| s.dealers > 0)
+                        .map(|(r, s)| (groups.region(r as u16).to_string(), s))
+                        .collect(),
+                    nation,
                 });
-                continue;
-            };
-            let mut sums = vec![GroupSum::default(); groups.regions().len()];
-            let mut nation = GroupSum::default();
-            let pairs_from = k * n;
-            for i in 0..n {
-                let Some(Some((region, _))) = input.members.get(i) else {
-                    continue;
-                };
-                let pair = input.pair(pairs_from + i);
-                if pair.1 <= 0 {
-                    continue;
-                }
-                nation.add(pair);
-                if let Some(s) = sums.get_mut(usize::from(*region)) {
-                    s.add(pair);
-                }
             }
-            out.push(MonthGroups {
-                month,
-                available: true,
-                regions: sums
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(_, s)| s.dealers > 0)
-                    .map(|(r, s)| (groups.region(r as u16).to_string(), s))
-                    .collect(),
-                nation,
-            });
+            return Ok(out);
         }
-        Ok(out)
+        Err(changed_network())
+    }
+
+    /// Dealer `dealer`'s facts of `range`, month by month (`None` per month it has none),
+    /// with its slot; `None` for an unknown dealer.
+    async fn dealer_months(
+        &self,
+        store: &dyn Store,
+        dealer: &str,
+        range: MonthRange,
+        mut each: impl FnMut(&Loaded, usize),
+    ) -> StoreResult<Option<usize>> {
+        'attempt: for _ in 0..ATTEMPTS {
+            let directory = self.directory(store).await?;
+            let Some(&i) = directory.index.get(dealer) else {
+                return Ok(None);
+            };
+            let mut months = Vec::with_capacity(range.len());
+            for m in range.months() {
+                let loaded = self.month(store, m, false).await?;
+                if !Arc::ptr_eq(&loaded.directory, &directory) {
+                    continue 'attempt;
+                }
+                months.push(loaded);
+            }
+            for loaded in &months {
+                each(loaded, i);
+            }
+            return Ok(Some(i));
+        }
+        Err(changed_network())
     }
 
     /// One dealer's value of one KPI for each month of `range` (a pair with a positive
@@ -285,31 +299,21 @@ impl KpiCache {
         kpi: &'static KpiDef,
         range: MonthRange,
     ) -> StoreResult<Option<DealerSeries>> {
-        let directory = self.prepare(store, range).await?;
-        let Some(&i) = directory.index.get(dealer) else {
-            return Ok(None);
-        };
-        let n = directory.len();
         let k = KPIS.iter().position(|d| d.id == kpi.id).unwrap_or(0);
-        let s = self.read();
-        let values = range
-            .months()
-            .map(|m| {
+        let mut values = Vec::with_capacity(range.len());
+        let mut history = Vec::new();
+        let found = self
+            .dealer_months(store, dealer, range, |loaded, i| {
+                let n = loaded.directory.len();
                 let mut acc = Err(Unavailable::MissingReport);
-                own_add(
-                    &mut acc,
-                    s.slabs
-                        .get(&m)
-                        .and_then(|slab| slab.fact(k * n + i))
-                        .map(|f| f.0),
-                );
-                acc
+                own_add(&mut acc, loaded.slab.fact(k * n + i).map(|f| f.0));
+                values.push(acc);
+                if history.is_empty() {
+                    history = loaded.directory.histories[i].clone();
+                }
             })
-            .collect();
-        Ok(Some(DealerSeries {
-            values,
-            history: directory.histories[i].clone(),
-        }))
+            .await?;
+        Ok(found.map(|_| DealerSeries { values, history }))
     }
 
     /// One dealer's own figures of every KPI over `range` (live); `None` for an unknown
@@ -320,20 +324,16 @@ impl KpiCache {
         dealer: &str,
         range: MonthRange,
     ) -> StoreResult<Option<OwnFigures>> {
-        let directory = self.prepare(store, range).await?;
-        let Some(&i) = directory.index.get(dealer) else {
-            return Ok(None);
-        };
-        let n = directory.len();
-        let s = self.read();
         let mut out: OwnFigures = vec![Err(Unavailable::MissingReport); KPIS.len()];
-        for month in range.months() {
-            let slab = s.slabs.get(&month);
-            for (k, acc) in out.iter_mut().enumerate() {
-                own_add(acc, slab.and_then(|slab| slab.fact(k * n + i)).map(|f| f.0));
-            }
-        }
-        Ok(Some(out))
+        let found = self
+            .dealer_months(store, dealer, range, |loaded, i| {
+                let n = loaded.directory.len();
+                for (k, acc) in out.iter_mut().enumerate() {
+                    own_add(acc, loaded.slab.fact(k * n + i).map(|f| f.0));
+                }
+            })
+            .await?;
+        Ok(found.map(|_| out))
     }
 }
 
