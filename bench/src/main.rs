@@ -126,7 +126,8 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
         .pool_max_idle_per_host(cfg.clients + 2)
         .build()
         .context("HTTP client")?;
-    let server = start_server(&server_bin, &cli.database_url, cli.listen, &secret, &http).await?;
+    let (server, ready, warm) =
+        start_server(&server_bin, &cli.database_url, cli.listen, &secret, &http).await?;
     let pid = server.pid();
     let sampler = RssSampler::start(pid);
 
@@ -179,6 +180,8 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
         selected: &selected,
         outcomes: &outcomes,
         server_pid: pid,
+        ready,
+        warm,
         vm_hwm,
         vm_rss_max,
     };

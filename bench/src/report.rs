@@ -23,6 +23,10 @@ pub struct Run<'a> {
     pub selected: &'a [&'a str],
     pub outcomes: &'a [Outcome],
     pub server_pid: u32,
+    /// From starting the server to its `/readyz` answering 200.
+    pub ready: Duration,
+    /// From starting the server to its KPI cache being warm (scenarios run after).
+    pub warm: Duration,
     /// The server's `VmHWM` and largest sampled `VmRSS`, in KiB.
     pub vm_hwm: Option<u64>,
     pub vm_rss_max: Option<u64>,
@@ -76,6 +80,8 @@ impl Run<'_> {
             "scenarios": self.outcomes.iter().map(Outcome::json).collect::<Vec<_>>(),
             "server": {
                 "pid": self.server_pid,
+                "ready_secs": round2(self.ready.as_secs_f64()),
+                "warm_secs": round2(self.warm.as_secs_f64()),
                 "peak_rss_vmhwm_kib": self.vm_hwm,
                 "peak_rss_vmhwm_mib": mib(self.vm_hwm),
                 "max_sampled_vmrss_kib": self.vm_rss_max,
@@ -111,7 +117,9 @@ impl Run<'_> {
         print!("{}", markdown(self.outcomes));
         let show = |k: Option<f64>| k.map_or("?".to_string(), |m| format!("{m:.1} MiB"));
         println!(
-            "\nserver peak RSS (VmHWM): {} · max sampled VmRSS: {}\n\nresults: {}",
+            "\nserver ready in {:.1} s, KPI cache warm in {:.1} s · peak RSS (VmHWM): {} · max sampled VmRSS: {}\n\nresults: {}",
+            self.ready.as_secs_f64(),
+            self.warm.as_secs_f64(),
             show(mib(self.vm_hwm)),
             show(mib(self.vm_rss_max)),
             out.display()

@@ -26,7 +26,12 @@ impl App {
             }
         }
         tracing::debug!(cache = %self.cache.describe(), "ready");
-        Ok("ready".into())
+        Ok(match self.cache.warming() {
+            Some((done, total)) => {
+                format!("ready (warming the KPI cache: {done} of {total} months loaded)")
+            }
+            None => "ready".into(),
+        })
     }
 
     /// Readies the KPI cache: the directory and the publications first (the replica is

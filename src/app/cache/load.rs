@@ -24,6 +24,8 @@ use crate::store::{Change, ChangeKind, StoreResult};
 pub struct Loaded {
     pub directory: Arc<Directory>,
     pub slab: Arc<Slab>,
+    /// The live sums of this slab, computed on first use.
+    pub sums: super::sums::LazySums,
     pub published: Option<Arc<PublishedMonth>>,
 }
 
@@ -69,13 +71,18 @@ impl KpiCache {
     }
 
     /// Loads the directory, the publications and the months of `range`: the directory
-    /// first (the service is ready then), the months after, oldest first.
+    /// first (the service is ready then), the months after, newest first, one at a time so
+    /// that a query's own loads always find a reader free.
     pub async fn warm(&self, store: &dyn Store, range: MonthRange) -> StoreResult<()> {
         self.refresh(store).await?;
         self.directory(store).await?;
         let publications = self.publications(store).await?;
-        for m in range.months() {
+        let months: Vec<Month> = range.months().collect();
+        self.warm_total.store(months.len() as u64, Ordering::SeqCst);
+        for m in months.into_iter().rev() {
+            let _one = self.warming.acquire().await;
             self.month(store, m, publications.contains_key(&m)).await?;
+            self.warm_done.fetch_add(1, Ordering::SeqCst);
         }
         Ok(())
     }
@@ -101,6 +108,7 @@ impl KpiCache {
         Some(Loaded {
             directory,
             slab: e.slab.clone(),
+            sums: e.sums.clone(),
             published: e.published.clone(),
         })
     }
@@ -224,6 +232,7 @@ impl KpiCache {
             m,
             MonthEntry {
                 slab: Arc::new(slab),
+                sums: Default::default(),
                 published: None,
                 bytes,
                 used,

@@ -23,13 +23,14 @@ mod period;
 mod published;
 mod queries;
 mod slab;
+mod sums;
 #[cfg(test)]
 mod testnet;
 
 pub use directory::Directory;
 pub use groups::GroupIds;
 pub use period::{GroupStats, KpiPeriod};
-pub use queries::GroupSum;
+pub use sums::GroupSum;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,25 +66,28 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// A total budget in MiB: four fifths for months, the rest for results.
+    /// A total budget in MiB: an eighth for results (at most 32 MiB), the rest for months.
     pub fn of_mib(mib: usize) -> Budget {
         let total = mib.saturating_mul(1024 * 1024);
+        let results = (total / 8).min(32 << 20);
         Budget {
-            months: total / 5 * 4,
-            results: total / 5,
+            months: total - results,
+            results,
         }
     }
 }
 
 impl Default for Budget {
     fn default() -> Self {
-        Budget::of_mib(384)
+        Budget::of_mib(304)
     }
 }
 
 /// A month loaded: its facts and, once asked for, its published snapshot.
 struct MonthEntry {
     slab: Arc<Slab>,
+    /// The live sums of this version of the slab.
+    sums: sums::LazySums,
     published: Option<Arc<PublishedMonth>>,
     bytes: usize,
     used: AtomicU64,
@@ -170,6 +174,11 @@ pub struct KpiCache {
     month_locks: std::sync::Mutex<HashMap<Month, Arc<tokio::sync::Mutex<()>>>>,
     /// At most two months read from the database at once.
     readers: tokio::sync::Semaphore,
+    /// The background warm-up reads one month at a time.
+    warming: tokio::sync::Semaphore,
+    /// Months the warm-up loads, and has loaded.
+    warm_total: AtomicU64,
+    warm_done: AtomicU64,
     /// A clock for least-recently-used eviction.
     tick: AtomicU64,
     /// Tests: the next write to the state panics while holding its lock.
@@ -193,6 +202,9 @@ impl KpiCache {
             syncs_done: AtomicU64::new(0),
             month_locks: Default::default(),
             readers: tokio::sync::Semaphore::new(2),
+            warming: tokio::sync::Semaphore::new(1),
+            warm_total: AtomicU64::new(0),
+            warm_done: AtomicU64::new(0),
             tick: AtomicU64::new(0),
             #[cfg(feature = "fault-injection")]
             panic_in_lock: Default::default(),
@@ -232,6 +244,15 @@ impl KpiCache {
             s.memo.len(),
             s.memo_bytes >> 20
         )
+    }
+
+    /// Months the warm-up still has to load, of how many (`None` once it is done).
+    pub fn warming(&self) -> Option<(u64, u64)> {
+        let (done, total) = (
+            self.warm_done.load(Ordering::SeqCst),
+            self.warm_total.load(Ordering::SeqCst),
+        );
+        (done < total).then_some((done, total))
     }
 
     /// Bytes held by months and results.
@@ -366,6 +387,7 @@ impl KpiCache {
             let slab = Arc::make_mut(&mut entry.slab);
             apply_dealer(slab, n, idx, facts.iter().filter(|f| f.month == month));
             slab.version = version;
+            entry.sums = Default::default();
             let mut bytes = slab.bytes();
             if let Some(p) = entry.published.as_mut() {
                 let own: Vec<_> = holds.iter().filter(|h| h.month == month).cloned().collect();

@@ -17,6 +17,8 @@ pub struct PublishedMonth {
     pub version: i32,
     pub members: Vec<Slot>,
     pub holds: Holds,
+    /// Its sums (they do not move with writes: the published values are held).
+    pub sums: super::sums::LazySums,
 }
 
 /// The slab position of a held fact, if its dealer and KPI are known.
@@ -54,6 +56,7 @@ impl PublishedMonth {
             version,
             members: slots,
             holds,
+            sums: Default::default(),
         }
     }
 

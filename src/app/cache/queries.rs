@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::load::Loaded;
 use super::period::{KpiPeriod, MonthInput, PeriodBuilder};
+use super::sums::{GroupSum, MonthSums};
 use super::{KpiCache, View};
 use crate::domain::kpi::{FactValue, KpiDef, Unavailable, KPIS};
 use crate::domain::stats::Pair;
@@ -17,31 +18,6 @@ use crate::store::{StoreError, StoreResult};
 pub struct DealerSeries {
     pub values: Vec<Result<Pair, Unavailable>>,
     pub history: Vec<RegionAssignment>,
-}
-
-/// One group's sums for a month.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct GroupSum {
-    pub numerator: i128,
-    pub denominator: i128,
-    /// Dealers with a value.
-    pub dealers: i64,
-    /// The largest denominator of one dealer (dominance).
-    pub largest: i64,
-}
-
-impl GroupSum {
-    fn add(&mut self, (num, den): (i64, i64)) {
-        self.numerator += i128::from(num);
-        self.denominator += i128::from(den);
-        self.dealers += 1;
-        self.largest = self.largest.max(den);
-    }
-
-    /// The share of the denominator the largest dealer carries.
-    pub fn largest_share(&self) -> Option<f64> {
-        (self.denominator > 0).then(|| self.largest as f64 / self.denominator as f64)
-    }
 }
 
 /// Sums of one KPI in one month, by region and for the nation.
@@ -132,6 +108,26 @@ impl KpiCache {
                 return Ok(Some(hit));
             }
         }
+        // Months not in memory load two at a time (then they are read in order).
+        let missing: Vec<Month> = {
+            let s = self.read();
+            range
+                .months()
+                .filter(|m| {
+                    s.months
+                        .get(m)
+                        .is_none_or(|e| view == View::Published && e.published.is_none())
+                })
+                .collect()
+        };
+        if missing.len() > 1 {
+            let loads = missing
+                .iter()
+                .map(|&m| self.month(store, m, view == View::Published));
+            for r in futures_util::future::join_all(loads).await {
+                r?;
+            }
+        }
         'attempt: for _ in 0..ATTEMPTS {
             let directory = self.directory(store).await?;
             let mut builder = PeriodBuilder::new(kpi, directory.len());
@@ -140,6 +136,7 @@ impl KpiCache {
                     directory: d,
                     slab,
                     published,
+                    ..
                 } = self.month(store, m, view == View::Published).await?;
                 if !Arc::ptr_eq(&d, &directory) {
                     continue 'attempt;
@@ -208,44 +205,40 @@ impl KpiCache {
                 if !Arc::ptr_eq(&loaded.directory, &directory) {
                     continue 'attempt;
                 }
-                let live;
-                let input = match (view, &loaded.published) {
-                    (View::Published, Some(p)) => MonthInput {
-                        slab: &loaded.slab,
-                        members: &p.members,
-                        holds: Some(&p.holds),
-                    },
+                let groups = self.read().groups.clone();
+                let sums = match (view, &loaded.published) {
+                    (View::Published, Some(p)) => p
+                        .sums
+                        .get_or_init(|| {
+                            let input = MonthInput {
+                                slab: &loaded.slab,
+                                members: &p.members,
+                                holds: Some(&p.holds),
+                            };
+                            Arc::new(MonthSums::of(&input, n, groups.regions().len()))
+                        })
+                        .clone(),
                     (View::Published, None) => continue 'attempt,
                     (View::Live, _) => {
-                        live = self.live_members(&directory, month);
-                        MonthInput {
-                            slab: &loaded.slab,
-                            members: &live,
-                            holds: None,
-                        }
+                        let live = self.live_members(&directory, month);
+                        loaded
+                            .sums
+                            .get_or_init(|| {
+                                let input = MonthInput {
+                                    slab: &loaded.slab,
+                                    members: &live,
+                                    holds: None,
+                                };
+                                Arc::new(MonthSums::of(&input, n, groups.regions().len()))
+                            })
+                            .clone()
                     }
                 };
-                let groups = self.read().groups.clone();
-                let mut sums = vec![GroupSum::default(); groups.regions().len()];
-                let mut nation = GroupSum::default();
-                let base = k * n;
-                for i in 0..n {
-                    let Some(Some((region, _))) = input.members.get(i) else {
-                        continue;
-                    };
-                    let pair = input.pair(base + i);
-                    if pair.1 <= 0 {
-                        continue;
-                    }
-                    nation.add(pair);
-                    if let Some(s) = sums.get_mut(usize::from(*region)) {
-                        s.add(pair);
-                    }
-                }
+                let (nation, regions) = sums.kpis.get(k).cloned().unwrap_or_default();
                 out.push(MonthGroups {
                     month,
                     available: true,
-                    regions: sums
+                    regions: regions
                         .into_iter()
                         .enumerate()
                         .filter(|(_, s)| s.dealers > 0)
