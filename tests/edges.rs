@@ -289,6 +289,8 @@ async fn a_panic_answers_internal_for_its_request_only_and_leaves_the_cache_work
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 500);
+    // Its request id, to find it in the log.
+    assert!(resp.headers().get("x-request-id").is_some());
     let body: Value = resp.json().await.unwrap();
     assert_eq!(code(&body), "INTERNAL");
     assert!(!body.to_string().contains("fault injection"), "{body}");

@@ -16,6 +16,7 @@ use axum::routing::get;
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -52,6 +53,17 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
         // A panic that still happens answers this request with INTERNAL, and only this one.
         .layer(CatchPanicLayer::custom(reply::panicked))
-        // The default span holds method, path and version only: never headers, so never a token.
-        .layer(TraceLayer::new_for_http())
+        // The span holds method, path and the request id only: never other headers, so never
+        // a token.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        // A request id, the client's (`X-Request-Id`) or a new one, echoed in the answer.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
