@@ -36,6 +36,8 @@ const COVERED: &[(Category, &[&str])] = &[
             "warranty_registration",
             "first_service",
             "customer_file_accuracy",
+            "general_customer_files",
+            "loyal_customer_files",
             "pm_notification",
             "pm_conversion",
             "followup_success",
@@ -73,6 +75,7 @@ const COVERED: &[(Category, &[&str])] = &[
             "absorption",
             "gross_margin",
             "labor_gross_margin",
+            "revenue_growth",
         ],
     ),
     (
@@ -88,6 +91,7 @@ const COVERED: &[(Category, &[&str])] = &[
             "appointment_kept",
             "complaint_rate",
             "staff_turnover",
+            "level1_tech_share",
             "level2_tech_share",
             "indirect_direct_ratio",
             "customer_pay_labor_share",
@@ -115,6 +119,7 @@ const COVERED: &[(Category, &[&str])] = &[
             "warranty_ro_share",
             "general_repair_ro_share",
             "comeback_ro_share",
+            "internal_ro_share",
         ],
     ),
     (
@@ -128,24 +133,27 @@ const COVERED: &[(Category, &[&str])] = &[
 ];
 
 /// The KPIs that read an earlier month (hand list; checked against `max_lag`).
-const WINDOWED: [&str; 4] = [
+const WINDOWED: [&str; 5] = [
     "management_internalization",
     "managed_coverage",
     "warranty_registration",
     "first_service",
+    "revenue_growth",
 ];
 
 /// The KPIs that read the OEM parameter (hand list; checked against `uses_param`).
 const PARAMETRIC: [&str; 2] = ["service_coverage", "managed_coverage"];
 
 // ---------------------------------------------------------------------------------------
-// Fixture: one dealer, monthly reports 2023-05 ..= 2024-02 (across the year boundary).
+// Fixture: one dealer, monthly reports 2023-05 ..= 2024-02 (across the year boundary), and
+// 2023-01, the month a year before the one evaluated (for revenue growth).
 //
 // 2024-01 is the month evaluated: its report is `JAN` below (every field but the five
 // per-month customer fields). Every other month is `JAN` with every value multiplied by
 // k = 1 + |months from 2024-01| (2023-12 and 2024-02: × 2, 2023-11: × 3, ... 2023-05: × 9),
-// so that reading the wrong month changes the numerator or the denominator. The five
-// customer fields the windowed KPIs read are set month by month in `PER_MONTH`.
+// so that reading the wrong month changes the numerator or the denominator. 2023-01 is
+// `JAN` × 4/5 (service revenue 400 000 yuan against 500 000). The five customer fields the
+// windowed KPIs read are set month by month in `PER_MONTH`.
 // ---------------------------------------------------------------------------------------
 
 /// The report of 2024-01, in storage units.
@@ -257,7 +265,8 @@ const PER_MONTH_FIELDS: [Field; 5] = [
 
 /// own_sales_units, new_managed_from_own_sales, managed_customers, warranty_registrations,
 /// first_services_of_own_sales, by month.
-const PER_MONTH: [(&str, [i64; 5]); 10] = [
+const PER_MONTH: [(&str, [i64; 5]); 11] = [
+    ("2023-01", [5, 0, 2_400, 4, 0]),
     ("2023-05", [10, 0, 2_500, 9, 0]),
     ("2023-06", [20, 7, 2_600, 10, 8]),
     ("2023-07", [30, 14, 2_700, 19, 16]),
@@ -290,10 +299,14 @@ fn code_of(id: i16) -> &'static str {
 
 /// The fixture report of one month.
 fn report(m: Month) -> Values {
-    let k = 1 + i64::from(m.since(month("2024-01")).unsigned_abs());
+    let (times, per) = if m == month("2023-01") {
+        (4, 5)
+    } else {
+        (1 + i64::from(m.since(month("2024-01")).unsigned_abs()), 1)
+    };
     let mut v = JAN
         .iter()
-        .fold(Values::default(), |v, &(f, x)| v.with(f, x * k));
+        .fold(Values::default(), |v, &(f, x)| v.with(f, x * times / per));
     let (_, row) = PER_MONTH
         .iter()
         .find(|(s, _)| month(s) == m)
@@ -424,9 +437,9 @@ fn set(codes: &[&'static str]) -> BTreeSet<&'static str> {
 #[test]
 fn fixture_reports_are_complete_and_differ_by_month() {
     let reports = fixture();
-    assert_eq!(reports.len(), 10);
+    assert_eq!(reports.len(), 11);
     assert_eq!(
-        reports.keys().next().map(|m| m.to_string()).as_deref(),
+        reports.keys().nth(1).map(|m| m.to_string()).as_deref(),
         Some("2023-05")
     );
     for (m, v) in &reports {
@@ -491,6 +504,10 @@ fn performance_kpis_by_hand() {
         check(&feb, "first_service", 60, 80, 75.0),
         // customer_files_accurate 1 800 / customer_files 2 000 → 90 %
         check(&jan, "customer_file_accuracy", 1_800, 2_000, 90.0),
+        // customer_files_general 1 200 / customer_files 2 000 → 60 %
+        check(&jan, "general_customer_files", 1_200, 2_000, 60.0),
+        // customer_files_loyal 600 / customer_files 2 000 → 30 %
+        check(&jan, "loyal_customer_files", 600, 2_000, 30.0),
         // pm_contacted 374 / pm_due 440 → 85 %
         check(&jan, "pm_notification", 374, 440, 85.0),
         // pm_invited_arrived 256 / pm_invited 320 → 80 %
@@ -579,6 +596,9 @@ fn operating_kpis_by_hand() {
         check(&jan, "gross_margin", 16_000_000, 50_000_000, 32.0),
         // (labor 16 000 000 − technician_wages 4 800 000) = 11 200 000 / 16 000 000 → 70 %
         check(&jan, "labor_gross_margin", 11_200_000, 16_000_000, 70.0),
+        // service revenue 50 000 000 − 40 000 000 in 2023-01 (JAN × 4/5) = 10 000 000
+        // over 40 000 000 → +25 %
+        check(&jan, "revenue_growth", 10_000_000, 40_000_000, 25.0),
     ];
     assert_covers(Category::Operating, &checked);
 }
@@ -607,8 +627,10 @@ fn productivity_kpis_by_hand() {
         check(&jan, "appointment_kept", 120, 150, 80.0),
         // complaints_formal 5 / ro_delivered 500 → 1 %
         check(&jan, "complaint_rate", 5, 500, 1.0),
-        // staff_resigned 2 / service_staff_total 40 → 5 %
-        check(&jan, "staff_turnover", 2, 40, 5.0),
+        // quoted per year: staff_resigned 2 × 12 / service_staff_total 40 → 60 %
+        check(&jan, "staff_turnover", 24, 40, 60.0),
+        // technicians_level1 10 / technicians_total 24 → 41.666… %
+        check(&jan, "level1_tech_share", 10, 24, 1000.0 / 24.0),
         // technicians_level2 9 / technicians_total 24 → 37.5 %
         check(&jan, "level2_tech_share", 9, 24, 37.5),
         // indirect_staff 6 / technicians_total 24 → 0.25 (a ratio, not a percentage)
@@ -677,24 +699,130 @@ fn revenue_mix_kpis_by_hand() {
 fn ro_mix_kpis_by_hand() {
     let reports = fixture();
     let jan = At::new(&reports, "2024-01", Some(VISITS_2024));
-    // ro_total = 310 + 200 + 75 + 15 = 600.
+    // ro_all = paid 310 + 200, free 75 + 15, warranty 45, internal 12 = 657.
     let checked = [
-        // ro_paid_maintenance 310 + ro_free_inspection 75 = 385 → 64.166… %
+        // ro_paid_maintenance 310 + ro_free_inspection 75 = 385 → 58.599… %
         check(
             &jan,
             "maintenance_ro_share",
             385,
-            600,
-            100.0 * 385.0 / 600.0,
+            657,
+            100.0 * 385.0 / 657.0,
         ),
-        // ro_warranty 45 → 7.5 %
-        check(&jan, "warranty_ro_share", 45, 600, 7.5),
-        // ro_paid_repair 200 → 33.333… %
-        check(&jan, "general_repair_ro_share", 200, 600, 100.0 / 3.0),
-        // ro_comebacks 10 → 1.666… %
-        check(&jan, "comeback_ro_share", 10, 600, 10.0 / 6.0),
+        // ro_warranty 45 → 6.849… %
+        check(&jan, "warranty_ro_share", 45, 657, 100.0 * 45.0 / 657.0),
+        // ro_paid_repair 200 + ro_free_repair 15 = 215 → 32.724… %
+        check(
+            &jan,
+            "general_repair_ro_share",
+            215,
+            657,
+            100.0 * 215.0 / 657.0,
+        ),
+        // ro_comebacks 10 → 1.522… %
+        check(&jan, "comeback_ro_share", 10, 657, 100.0 * 10.0 / 657.0),
+        // ro_internal 12 → 1.826… %
+        check(&jan, "internal_ro_share", 12, 657, 100.0 * 12.0 / 657.0),
     ];
     assert_covers(Category::RoMix, &checked);
+    // The mix adds up to exactly 100 %: 385 + 215 + 45 + 12 = 657.
+    let mix = [
+        "maintenance_ro_share",
+        "general_repair_ro_share",
+        "warranty_ro_share",
+        "internal_ro_share",
+    ];
+    let numerators: i64 = mix.iter().map(|c| jan.eval(c).unwrap().0).sum();
+    assert_eq!(numerators, 657);
+    assert!(mix.iter().all(|c| jan.eval(c).unwrap().1 == 657));
+}
+
+#[test]
+fn the_ro_mix_adds_up_to_100_percent_and_no_share_exceeds_it() {
+    // A dealer doing mostly warranty work: 40 paid + 10 free ROs but 300 warranty ROs.
+    // Over paid + free (the former denominator) the warranty share was 600 %.
+    let mut reports = fixture();
+    let jan = reports.get_mut(&month("2024-01")).unwrap();
+    for (f, x) in [
+        (F::ro_paid_maintenance, 30),
+        (F::ro_paid_repair, 10),
+        (F::ro_free_inspection, 6),
+        (F::ro_free_repair, 4),
+        (F::ro_warranty, 300),
+        (F::ro_internal, 0),
+        (F::ro_comebacks, 2),
+    ] {
+        jan.set(f, Some(x));
+    }
+    let at = At::new(&reports, "2024-01", Some(VISITS_2024));
+    // ro_all = 30 + 10 + 6 + 4 + 300 + 0 = 350.
+    check(&at, "maintenance_ro_share", 36, 350, 100.0 * 36.0 / 350.0);
+    check(&at, "general_repair_ro_share", 14, 350, 4.0);
+    check(&at, "warranty_ro_share", 300, 350, 100.0 * 300.0 / 350.0);
+    check(&at, "internal_ro_share", 0, 350, 0.0);
+    let sum: f64 = [
+        "maintenance_ro_share",
+        "general_repair_ro_share",
+        "warranty_ro_share",
+        "internal_ro_share",
+    ]
+    .iter()
+    .map(|c| {
+        let (n, d) = at.eval(c).unwrap();
+        kpi(c).value(n, d).unwrap()
+    })
+    .sum();
+    assert_close(sum, 100.0, "the mix");
+}
+
+#[test]
+fn revenue_growth_is_against_the_same_month_a_year_earlier() {
+    let reports = fixture();
+    // 2024-01: 50 000 000 fen against 40 000 000 in 2023-01 → +25 % (in `operating_kpis_by_hand`).
+    // 2024-02 (50 000 000 × 2 = 100 000 000): 2023-02 was not reported → unavailable.
+    let feb = At::new(&reports, "2024-02", Some(VISITS_2024));
+    assert_eq!(feb.eval("revenue_growth"), Err(MissingReport));
+    // A year of decline: 2023-01 at 62 500 000 fen → (50 000 000 − 62 500 000) / 62 500 000 = −20 %.
+    let mut reports = fixture();
+    let before = reports.get_mut(&month("2023-01")).unwrap();
+    before.set(F::accessory_revenue, Some(6_400_000 + 22_500_000));
+    let jan = At::new(&reports, "2024-01", Some(VISITS_2024));
+    check(&jan, "revenue_growth", -12_500_000, 62_500_000, -20.0);
+    // No revenue a year earlier: no growth rate, not infinity.
+    let mut reports = fixture();
+    let before = reports.get_mut(&month("2023-01")).unwrap();
+    for f in [
+        F::labor_revenue_customer,
+        F::labor_revenue_warranty,
+        F::labor_revenue_internal,
+        F::parts_revenue_mechanical,
+        F::parts_revenue_body_paint,
+        F::parts_revenue_internal,
+        F::sublet_revenue,
+        F::accessory_revenue,
+    ] {
+        before.set(f, Some(0));
+    }
+    let jan = At::new(&reports, "2024-01", Some(VISITS_2024));
+    assert_eq!(jan.eval("revenue_growth"), Err(ZeroDenominator));
+    // Over a period, ratio of sums: the period's revenue against the same months a year
+    // earlier. Jan +10 000 000 on 40 000 000 and a month of +0 on 60 000 000 → 10 %.
+    let months = [
+        Pair {
+            num: 10_000_000,
+            den: 40_000_000,
+        },
+        Pair {
+            num: 0,
+            den: 60_000_000,
+        },
+    ];
+    let pooled = aggregate(kpi("revenue_growth"), &months, 0);
+    assert_eq!(
+        (pooled.numerator, pooled.denominator),
+        (10_000_000, 100_000_000)
+    );
+    assert_close(pooled.pooled.unwrap(), 10.0, "pooled growth");
 }
 
 #[test]
@@ -729,7 +857,7 @@ fn catalog_is_fully_covered() {
         unchecked.is_empty() && unknown.is_empty(),
         "KPIs without a hand check: {unchecked:?}; listed but not in KPIS: {unknown:?}"
     );
-    assert_eq!(covered.len(), 63);
+    assert_eq!(covered.len(), 68);
     for (category, codes) in COVERED {
         for code in *codes {
             assert_eq!(kpi(code).category, *category, "{code}");
@@ -753,6 +881,7 @@ fn windowed_and_parametric_kpis_are_the_listed_ones() {
     assert_eq!(kpi("first_service").max_lag(), 2);
     assert_eq!(kpi("warranty_registration").max_lag(), 1);
     assert_eq!(kpi("managed_coverage").max_lag(), 1);
+    assert_eq!(kpi("revenue_growth").max_lag(), 12);
     let parametric: BTreeSet<&str> = KPIS
         .iter()
         .filter(|k| uses_param(k))
@@ -764,7 +893,7 @@ fn windowed_and_parametric_kpis_are_the_listed_ones() {
 #[test]
 fn a_missing_earlier_month_makes_exactly_the_windowed_kpis_unavailable() {
     // (month removed, KPIs of 2024-01 left without a value)
-    let cases: [(&str, &[&str]); 6] = [
+    let cases: [(&str, &[&str]); 7] = [
         // N-1: the window N-1..N-6, warranty registration's and managed coverage's N-1
         (
             "2023-12",
@@ -782,6 +911,8 @@ fn a_missing_earlier_month_makes_exactly_the_windowed_kpis_unavailable() {
         ("2023-06", &["management_internalization"]),
         // N-8: no KPI reads it
         ("2023-05", &[]),
+        // N-12: revenue growth's year-earlier month
+        ("2023-01", &["revenue_growth"]),
         // N+1: no KPI reads a later month
         ("2024-02", &[]),
     ];
@@ -930,6 +1061,7 @@ fn a_missing_field_is_missing_input() {
             "warranty_ro_share",
             "general_repair_ro_share",
             "comeback_ro_share",
+            "internal_ro_share",
         ])
     );
 }
@@ -1002,6 +1134,10 @@ fn a_dealer_opened_mid_window_through_dealer_facts() {
         ("2024-01", "first_service", Ok((63, 70))),
         ("2024-01", "managed_coverage", Ok((6_000_000, 7_500_000))),
         ("2024-01", "service_coverage", Ok((7_200_000, 9_600_000))),
+        // revenue growth: no month a year before the dealer opened
+        ("2023-11", "revenue_growth", Err(MissingReport)),
+        ("2023-12", "revenue_growth", Err(MissingReport)),
+        ("2024-01", "revenue_growth", Err(MissingReport)),
     ]
     .into_iter()
     .map(|(m, c, v)| ((m.to_string(), c), v))

@@ -3,15 +3,18 @@
 //! (GraphQL guards); the operations enforce the business rules.
 
 mod cache;
+mod catalog;
 mod health;
 mod kpi;
 mod load;
 mod network;
+mod peers;
 mod publication;
 mod reports;
 mod visibility;
 
 pub use cache::{KpiCache, View};
+pub use catalog::CatalogUpgrade;
 pub use kpi::{
     BenchmarksView, GroupValue, OwnValue, RankingLine, RankingView, ScorecardLine, ScorecardView,
     TrendPoint,
@@ -94,7 +97,8 @@ pub struct App {
 const DEV_SECRET_KEY: &str = "dev_jwt_secret";
 
 impl App {
-    /// Connects, runs pending migrations and prepares token verification.
+    /// Connects, runs pending migrations, recomputes the facts if the KPI catalog changed, and
+    /// prepares token verification.
     pub async fn open(settings: Settings) -> anyhow::Result<App> {
         let store = store::connect(&settings.database_url).await?;
         store.migrate().await?;
@@ -102,7 +106,11 @@ impl App {
         if store.backend() == store::Backend::Sqlite && !store.has_statistics().await? {
             store.analyze().await?;
         }
-        Self::with_store(settings, store).await
+        let app = Self::with_store(settings, store).await?;
+        app.upgrade_catalog()
+            .await
+            .map_err(|e| anyhow::anyhow!("upgrading the KPI facts to this catalog: {e}"))?;
+        Ok(app)
     }
 
     /// Builds the app on an open, migrated store.

@@ -266,6 +266,10 @@ impl App {
         let mut errors = self.month_violations(dealer, month);
         errors.append(&mut checked.errors);
         checked.errors = errors;
+        if checked.errors.is_empty() {
+            let mut peers = self.peer_warnings(dealer, month, &checked.values).await?;
+            checked.warnings.append(&mut peers);
+        }
         Ok(checked)
     }
 

@@ -93,7 +93,7 @@ proptest! {
 
     #[test]
     fn kpi_arithmetic_never_panics_and_values_have_positive_denominators(
-        months in proptest::collection::vec(any_values(), 1..9),
+        months in proptest::collection::vec(any_values(), 1..15),
         visits in prop_oneof![1i64..200_000, Just(i64::MAX)],
     ) {
         let start = Month::new(2024, 1).unwrap();
@@ -115,6 +115,45 @@ proptest! {
             if let Ok((_, den)) = f.value {
                 prop_assert!(den > 0);
             }
+        }
+    }
+
+    #[test]
+    fn the_ro_mix_adds_up_to_its_denominator(
+        ros in proptest::collection::vec(0i64..100_000, 6),
+    ) {
+        use super::fields::Field as F;
+        let kinds = [
+            F::ro_paid_maintenance,
+            F::ro_paid_repair,
+            F::ro_free_inspection,
+            F::ro_free_repair,
+            F::ro_warranty,
+            F::ro_internal,
+        ];
+        let mut v = Values::default();
+        for (f, x) in kinds.iter().zip(&ros) {
+            v.set(*f, Some(*x));
+        }
+        let n = Month::new(2024, 1).unwrap();
+        let reports: BTreeMap<Month, Values> = [(n, v)].into_iter().collect();
+        let mix = ["maintenance_ro_share", "general_repair_ro_share", "warranty_ro_share", "internal_ro_share"];
+        let ids: Vec<i16> = mix.iter().map(|c| super::kpi::by_code(c).unwrap().id).collect();
+        let facts = dealer_facts(&reports, n, n, &[], &|_| None, Some(&ids));
+        let all: i64 = ros.iter().sum();
+        let mut sum = 0;
+        for (_, f) in &facts {
+            match f.value {
+                Ok((num, den)) => {
+                    prop_assert_eq!(den, all);
+                    prop_assert!(num <= den);
+                    sum += num;
+                }
+                Err(_) => prop_assert_eq!(all, 0),
+            }
+        }
+        if all > 0 {
+            prop_assert_eq!(sum, all);
         }
     }
 

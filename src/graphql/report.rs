@@ -86,6 +86,10 @@ macro_rules! graphql_report_types {
 
         /// The GraphQL path of a report field in `ReportInput` (`repairOrders.roComebacks`).
         pub fn field_path(name: &str) -> String {
+            // A KPI compared with peers keeps its catalog code: `kpi:advisor_ros_per_day`.
+            if name.starts_with("kpi:") {
+                return name.to_string();
+            }
             match Field::from_name(name) {
                 $( $( Some(Field::$name) => format!("{}.{}", camel(stringify!($section)), camel(name)), )* )*
                 None => camel(name),
@@ -126,6 +130,9 @@ pub struct ReportTotals {
     pub ro_free: Option<i64>,
     /// 总服务台数 = paid + free.
     pub ro_total: Option<i64>,
+    /// 全部维修台数 = paid + free + warranty + internal: every repair order of the month,
+    /// what the repair-order mix shares divide by.
+    pub ro_all: Option<i64>,
     /// 工时总销售 = customer + warranty + internal labor revenue.
     pub labor_revenue_total: Option<Decimal>,
     /// 零件总营业额 = mechanical + body-paint + internal parts revenue.
@@ -143,6 +150,7 @@ impl ReportTotals {
             ro_paid: v.total(Total::ro_paid),
             ro_free: v.total(Total::ro_free),
             ro_total: v.total(Total::ro_total),
+            ro_all: v.total(Total::ro_all),
             labor_revenue_total: money(Total::labor_revenue_total),
             parts_revenue_total: money(Total::parts_revenue_total),
             service_revenue_total: money(Total::service_revenue_total),
@@ -162,9 +170,10 @@ pub struct FieldValue {
 /// A broken rule: the field, the rule, a message and the offending values.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct RuleViolation {
-    /// GraphQL path of the field in `ReportInput` (`repairOrders.roComebacks`), or the argument (`month`).
+    /// GraphQL path of the field in `ReportInput` (`repairOrders.roComebacks`), the argument
+    /// (`month`), or `kpi:<code>` for a key figure compared with peers.
     pub field: String,
-    /// Rule code: REQUIRED, INTEGER, TWO_DECIMALS, NON_NEGATIVE, RANGE, NOT_ABOVE, SUM_NOT_ABOVE, FUTURE_MONTH, DEALER_INACTIVE, PLAUSIBILITY.
+    /// Rule code: REQUIRED, INTEGER, TWO_DECIMALS, NON_NEGATIVE, RANGE, NOT_ABOVE, SUM_NOT_ABOVE, FUTURE_MONTH, DEALER_INACTIVE, PLAUSIBILITY, PEER_PLAUSIBILITY.
     pub rule: String,
     pub message: String,
     pub values: Vec<FieldValue>,
@@ -389,6 +398,11 @@ mod tests {
         );
         assert_eq!(field_path("dealer_code"), "dealerCode");
         assert_eq!(field_path("month"), "month");
+        assert_eq!(field_path("peer_median"), "peerMedian");
+        assert_eq!(
+            field_path("kpi:advisor_ros_per_day"),
+            "kpi:advisor_ros_per_day"
+        );
     }
 
     #[test]

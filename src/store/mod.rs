@@ -78,6 +78,10 @@ pub trait Maintenance: Send + Sync {
 
     /// A setting (e.g. the generated development JWT secret), creating it with `default` if absent.
     async fn setting_or_insert(&self, key: &str, default: &str) -> StoreResult<String>;
+    /// A setting, if set.
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Sets a setting.
+    async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()>;
 }
 
 /// Regions, dealers and their region histories.
@@ -172,6 +176,14 @@ pub trait FactStore: Send + Sync {
     /// Streams every fact of a month to `sink(kpi, dealer, value, updated_at)` (for the
     /// in-memory cache: rows are not collected first).
     async fn month_facts(&self, month: Month, sink: &mut MonthFactSink<'_>) -> StoreResult<u64>;
+    /// The dealers with at least one submitted report, in code order.
+    async fn reporting_dealers(&self) -> StoreResult<Vec<String>>;
+    /// Recomputes every fact of one dealer from its reports with this build's catalog,
+    /// writing only the facts that changed; returns how many changed. A catalog change
+    /// applies to every dealer at once, so published months are restated rather than held,
+    /// except where the dealer already has held facts (its amendment since publication
+    /// stays unseen until a republication): there the changed facts are held too.
+    async fn recompute_dealer(&self, dealer: &str, now: i64) -> StoreResult<u64>;
 }
 
 /// The change log that keeps in-process caches in step across replicas.

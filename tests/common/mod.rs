@@ -157,6 +157,8 @@ impl TestApp {
                 .await
                 .expect("app starts"),
         );
+        // As `App::open` does: facts of an earlier catalog are recomputed before serving.
+        app.upgrade_catalog().await.expect("catalog upgrade");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(msi_hub::http::serve(
@@ -185,6 +187,30 @@ impl TestApp {
         let mut settings = self.settings.clone();
         configure(&mut settings);
         Self::start(self.db.clone(), settings).await
+    }
+
+    /// Runs SQL statements on the test's database directly: only to make it look like one
+    /// an earlier build left (the service itself never sees SQL from outside the store).
+    pub async fn raw_sql(&self, statements: &[&str]) {
+        match &self.db {
+            Db::Sqlite(url) => {
+                let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+                for s in statements {
+                    sqlx::query(s).execute(&pool).await.unwrap();
+                }
+                pool.close().await;
+            }
+            Db::Postgres { url, schema } => {
+                let options = sqlx::postgres::PgConnectOptions::from_str(url)
+                    .unwrap()
+                    .options([("search_path", schema.as_str())]);
+                let pool = sqlx::PgPool::connect_with(options).await.unwrap();
+                for s in statements {
+                    sqlx::query(s).execute(&pool).await.unwrap();
+                }
+                pool.close().await;
+            }
+        }
     }
 
     /// A valid token for a principal.

@@ -80,7 +80,10 @@ impl App {
     }
 
     /// A dealer's slot in the directory, or NOT_FOUND.
-    async fn dealer_slot(&self, code: &str) -> AppResult<(Arc<Directory>, usize)> {
+    pub(in crate::app) async fn dealer_slot(
+        &self,
+        code: &str,
+    ) -> AppResult<(Arc<Directory>, usize)> {
         let directory = self.directory().await?;
         match directory.index.get(code) {
             Some(&i) => Ok((directory, i)),

@@ -77,7 +77,7 @@ macro_rules! common_sql {
 
             /// Recomputes facts from the stored reports, in the caller's transaction; returns how many
             /// changed (written or deleted).
-            pub(super) async fn recompute_in(conn: &mut <$Db as sqlx::Database>::Connection, dealer: Option<&str>, from: Month, to: Month, only: Option<&[i16]>, now: i64) -> StoreResult<u64> {
+            pub(super) async fn recompute_in(conn: &mut <$Db as sqlx::Database>::Connection, dealer: Option<&str>, from: Month, to: Month, only: Option<&[i16]>, holds: Holds, now: i64) -> StoreResult<u64> {
                 Self::lock_facts(&mut *conn).await?;
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, data FROM reports WHERE revision > 0 AND month >= ");
                 q.push_bind(from.plus(-window()).index()).push(" AND month <= ").push_bind(to.index());
@@ -162,6 +162,15 @@ macro_rules! common_sql {
                 }
                 held.extend(stale.into_values().map(|old| HeldFact { month: old.month, dealer_code: old.dealer_code, kpi: old.kpi, value: Some(old.value) }));
                 let changed = facts.len() + held.iter().filter(|h| h.value.is_some()).count();
+                if let (Holds::WhereHeld, Some(d)) = (holds, dealer) {
+                    let months: std::collections::HashSet<i32> = sqlx::query_scalar("SELECT DISTINCT month FROM published_holds WHERE dealer_code = $1")
+                        .bind(d)
+                        .fetch_all(&mut *conn)
+                        .await?
+                        .into_iter()
+                        .collect();
+                    held.retain(|h| months.contains(&h.month.index()));
+                }
                 Self::hold_published_in(&mut *conn, held).await?;
                 Self::insert_facts(&mut *conn, &facts).await?;
                 Self::log_change(conn, ChangeKind::Facts, dealer, Some(from), Some(to)).await?;

@@ -27,7 +27,7 @@ macro_rules! facts_sql {
                 .await?;
                 let affected: Vec<i16> = kpi::KPIS.iter().filter(|k| kpi::uses_param(k)).map(|k| k.id).collect();
                 let year = Month::new(v.year, 1).ok_or_else(|| StoreError::Corrupt(format!("year {}", v.year)))?;
-                let n = Self::recompute_in(&mut tx, None, year, year.plus(11), Some(&affected), now).await?;
+                let n = Self::recompute_in(&mut tx, None, year, year.plus(11), Some(&affected), Holds::Changed, now).await?;
                 tx.commit().await?;
                 Ok(n)
             }
@@ -91,6 +91,24 @@ macro_rules! facts_sql {
                     sink(r.try_get("kpi")?, dealer, value, r.try_get("updated_at")?);
                     n += 1;
                 }
+                Ok(n)
+            }
+
+            async fn reporting_dealers(&self) -> StoreResult<Vec<String>> {
+                Ok(sqlx::query_scalar("SELECT DISTINCT dealer_code FROM reports WHERE revision > 0 ORDER BY dealer_code").fetch_all(&self.pool).await?)
+            }
+
+            async fn recompute_dealer(&self, dealer: &str, now: i64) -> StoreResult<u64> {
+                let (_writer, mut tx) = self.begin_write().await?;
+                let span: (Option<i32>, Option<i32>) = sqlx::query_as("SELECT MIN(month), MAX(month) FROM reports WHERE revision > 0 AND dealer_code = $1")
+                    .bind(dealer)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let (Some(first), Some(last)) = span else {
+                    return Ok(0);
+                };
+                let n = Self::recompute_in(&mut tx, Some(dealer), month_of(first)?, month_of(last)?, None, Holds::WhereHeld, now).await?;
+                tx.commit().await?;
                 Ok(n)
             }
         }

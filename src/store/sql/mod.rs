@@ -179,7 +179,7 @@ fn months_of(from: Month, to: Month) -> std::ops::RangeInclusive<i32> {
     from.index()..=to.index()
 }
 
-/// Months a KPI of month M reads back to (M − 7 for the 6-month windows).
+/// Months a KPI of month M reads back to (M − 12 for year-on-year growth).
 fn window() -> i32 {
     i32::from(kpi::max_window())
 }
@@ -187,5 +187,15 @@ fn window() -> i32 {
 const DEALER_COLUMNS: &str =
     "d.code, d.name, d.brand, d.province, d.city, d.size_tier, d.opened_month, d.closed_month";
 const REPORT_COLUMNS: &str = "dealer_code, month, status, revision, data, warnings, late, first_submitted_at, updated_at, updated_by";
+/// Which changed facts of a published month a recomputation holds at their published value.
+#[derive(Clone, Copy)]
+enum Holds {
+    /// Every one: a dealer's own change stays unseen until the month is republished.
+    Changed,
+    /// Only in months where the dealer already has held facts: a catalog change restates
+    /// every dealer at once, which reveals no one's figures.
+    WhereHeld,
+}
+
 /// Rows per multi-row INSERT in bulk loads (well under both databases' parameter limits).
 const BULK_ROWS: usize = 500;

@@ -119,7 +119,7 @@ macro_rules! reports_sql {
                     .await?;
                 let record = Self::report_row(&row)?;
                 // The KPIs of this month, and of the later months whose windows reach back to it.
-                Self::recompute_in(&mut tx, Some(&rev.dealer_code), rev.month, rev.month.plus(window()), None, rev.facts_at).await?;
+                Self::recompute_in(&mut tx, Some(&rev.dealer_code), rev.month, rev.month.plus(window()), None, Holds::Changed, rev.facts_at).await?;
                 tx.commit().await?;
                 Ok(record)
             }

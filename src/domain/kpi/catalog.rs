@@ -1,317 +1,10 @@
-//! The KPI catalog and engine.
-//!
-//! Every KPI is `numerator / denominator × scale`, with numerator and denominator written
-//! as expressions over report fields, totals, earlier months and OEM parameters. Each is
-//! evaluated exactly, in storage units (integers), per dealer-month; a period or a group of
-//! dealers is then the ratio of the summed numerators and denominators (the pooled value).
-//! The catalog is one table, [`KPIS`]: adding a KPI is adding an entry.
+//! The catalog: every KPI of the sources, each defined once, as data.
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
-
-use super::fields::Field;
-use super::period::Month;
-use super::report::{Total, Values};
-
-/// An expression over a dealer's reports, evaluated in storage units.
-#[derive(Debug)]
-pub enum Expr {
-    /// A raw field of month N − lag.
-    F(Field, u8),
-    /// A computed total of month N − lag.
-    T(Total, u8),
-    /// Σ of a field over months N − from ..= N − to (every month must be reported).
-    Window(Field, u8, u8),
-    /// A constant.
-    K(i64),
-    /// An OEM parameter for the month's year (and the dealer's region, when set).
-    P(Param),
-    Add(&'static [Expr]),
-    Sub(&'static Expr, &'static Expr),
-    Mul(&'static [Expr]),
-}
-
-/// OEM parameters: data set by OEM administrators, per year and optionally per region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Param {
-    /// 年度平均来店次数: visits a vehicle makes to a dealer per year, in thousandths
-    /// (2.5 visits is stored as 2500).
-    AnnualVisitsPerVehicle,
-}
-
-impl Param {
-    pub const ALL: [Param; 1] = [Param::AnnualVisitsPerVehicle];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Param::AnnualVisitsPerVehicle => "annual_visits_per_vehicle",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Param> {
-        Param::ALL.into_iter().find(|p| p.code() == s)
-    }
-
-    /// Stored units per displayed unit.
-    pub fn unit(self) -> i64 {
-        1000
-    }
-}
-
-/// A KPI of a dealer-month: exact numerator and denominator, or why there is no value.
-pub type FactValue = Result<(i64, i64), Unavailable>;
-
-/// Why a KPI has no value for a dealer-month. Never zero in its place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Unavailable {
-    /// The dealer has no submitted report for a month the KPI needs.
-    MissingReport,
-    /// A field the KPI needs is empty (an optional field such as the CSI score).
-    MissingInput,
-    /// The OEM parameter the KPI needs is not set for that year.
-    MissingParameter,
-    /// The denominator is zero.
-    ZeroDenominator,
-    /// The denominator is negative (the ratio would be meaningless).
-    NegativeDenominator,
-    /// The arithmetic left the 64-bit range (absurd inputs).
-    Overflow,
-}
-
-impl Unavailable {
-    pub const ALL: [Unavailable; 6] = [
-        Unavailable::MissingReport,
-        Unavailable::MissingInput,
-        Unavailable::MissingParameter,
-        Unavailable::ZeroDenominator,
-        Unavailable::NegativeDenominator,
-        Unavailable::Overflow,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Unavailable::MissingReport => "MISSING_REPORT",
-            Unavailable::MissingInput => "MISSING_INPUT",
-            Unavailable::MissingParameter => "MISSING_PARAMETER",
-            Unavailable::ZeroDenominator => "ZERO_DENOMINATOR",
-            Unavailable::NegativeDenominator => "NEGATIVE_DENOMINATOR",
-            Unavailable::Overflow => "OVERFLOW",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Unavailable> {
-        Unavailable::ALL.into_iter().find(|u| u.code() == s)
-    }
-}
-
-/// What an expression can read: the dealer's months and the OEM parameters.
-pub trait Inputs {
-    /// The dealer's submitted values of month N − lag; `None` if it did not report.
-    fn month(&self, lag: u8) -> Option<&Values>;
-    /// The parameter in force for month N, in stored units.
-    fn param(&self, p: Param) -> Option<i64>;
-}
-
-impl Expr {
-    /// Evaluates exactly, in storage units.
-    pub fn eval(&self, inp: &dyn Inputs) -> Result<i64, Unavailable> {
-        let month = |lag: u8| inp.month(lag).ok_or(Unavailable::MissingReport);
-        match self {
-            Expr::F(f, lag) => month(*lag)?.get(*f).ok_or(Unavailable::MissingInput),
-            Expr::T(t, lag) => month(*lag)?
-                .checked_total(*t)
-                .map_err(|_| Unavailable::Overflow)?
-                .ok_or(Unavailable::MissingInput),
-            Expr::Window(f, from, to) => {
-                let mut sum = 0i64;
-                for lag in *from..=*to {
-                    let v = month(lag)?.get(*f).ok_or(Unavailable::MissingInput)?;
-                    sum = sum.checked_add(v).ok_or(Unavailable::Overflow)?;
-                }
-                Ok(sum)
-            }
-            Expr::K(k) => Ok(*k),
-            Expr::P(p) => inp.param(*p).ok_or(Unavailable::MissingParameter),
-            Expr::Add(xs) => xs.iter().try_fold(0i64, |acc, x| {
-                acc.checked_add(x.eval(inp)?).ok_or(Unavailable::Overflow)
-            }),
-            Expr::Sub(a, b) => a
-                .eval(inp)?
-                .checked_sub(b.eval(inp)?)
-                .ok_or(Unavailable::Overflow),
-            Expr::Mul(xs) => xs.iter().try_fold(1i64, |acc, x| {
-                acc.checked_mul(x.eval(inp)?).ok_or(Unavailable::Overflow)
-            }),
-        }
-    }
-
-    /// The deepest month offset the expression reads.
-    pub fn max_lag(&self) -> u8 {
-        match self {
-            Expr::F(_, lag) | Expr::T(_, lag) => *lag,
-            Expr::Window(_, a, b) => *a.max(b),
-            Expr::K(_) | Expr::P(_) => 0,
-            Expr::Add(xs) | Expr::Mul(xs) => xs.iter().map(Expr::max_lag).max().unwrap_or(0),
-            Expr::Sub(a, b) => a.max_lag().max(b.max_lag()),
-        }
-    }
-
-    /// The formula in words, e.g. `ro_delivered - ro_comebacks`.
-    pub fn describe(&self) -> String {
-        let lagged = |name: &str, lag: u8| {
-            if lag == 0 {
-                name.to_string()
-            } else {
-                format!("{name}[N-{lag}]")
-            }
-        };
-        match self {
-            Expr::F(f, lag) => lagged(f.name(), *lag),
-            Expr::T(t, lag) => lagged(t.def().name, *lag),
-            Expr::Window(f, a, b) => format!("Σ {}[N-{b}..N-{a}]", f.name()),
-            Expr::K(k) => k.to_string(),
-            Expr::P(p) => format!("{}(‰)", p.code()),
-            Expr::Add(xs) => format!(
-                "({})",
-                xs.iter()
-                    .map(Expr::describe)
-                    .collect::<Vec<_>>()
-                    .join(" + ")
-            ),
-            Expr::Sub(a, b) => format!("({} - {})", a.describe(), b.describe()),
-            Expr::Mul(xs) => xs
-                .iter()
-                .map(Expr::describe)
-                .collect::<Vec<_>>()
-                .join(" × "),
-        }
-    }
-}
-
-/// Families of KPIs, as the sources group them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Category {
-    /// 售后服务业绩管理指标 [002]
-    Performance,
-    /// 工作效率管理指标 [002]: per person or bay per day
-    Efficiency,
-    /// 经营管理指标 [002]
-    Operating,
-    /// 生产率、车间与零件 [001] [002] [000]
-    Productivity,
-    /// 营业额构成 [001]
-    RevenueMix,
-    /// 台次构成 [001]
-    RoMix,
-    /// 工时销售组成 [002]
-    LaborMix,
-}
-
-/// What a KPI's value measures, for labels and formatting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Unit {
-    Percent,
-    /// A plain ratio (e.g. parts turnover per month).
-    Ratio,
-    /// Repair orders per person (or bay) per working day.
-    RosPerDay,
-    /// Yuan per person per working day.
-    YuanPerDay,
-    /// Yuan per repair order.
-    YuanPerRo,
-    /// Yuan per person.
-    YuanPerPerson,
-    /// Repair orders per person.
-    RosPerPerson,
-    /// A 0–100 score.
-    Score,
-}
-
-/// Whether more is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Direction {
-    HigherIsBetter,
-    LowerIsBetter,
-}
-
-/// A guideline band (指导值) in display units; either end may be open.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Guideline {
-    pub low: Option<f64>,
-    pub high: Option<f64>,
-}
-
-/// Where a value stands against a guideline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum GuidelineStatus {
-    Below,
-    Within,
-    Above,
-}
-
-impl Guideline {
-    pub fn status(&self, value: f64) -> GuidelineStatus {
-        if self.low.is_some_and(|l| value < l) {
-            GuidelineStatus::Below
-        } else if self.high.is_some_and(|h| value > h) {
-            GuidelineStatus::Above
-        } else {
-            GuidelineStatus::Within
-        }
-    }
-}
-
-/// One KPI of the catalog.
-#[derive(Debug)]
-pub struct KpiDef {
-    /// Stable storage id: never reused, never changed.
-    pub id: i16,
-    pub code: &'static str,
-    pub zh: &'static str,
-    pub en: &'static str,
-    pub category: Category,
-    pub unit: Unit,
-    pub direction: Direction,
-    pub guideline: Option<Guideline>,
-    pub num: Expr,
-    pub den: Expr,
-    /// value = num / den × scale.0 / scale.1 (converts storage units to display units).
-    pub scale: (i64, i64),
-    pub explain: &'static str,
-}
-
-impl KpiDef {
-    /// The display value of summed numerators and denominators (`None` when `den <= 0`).
-    pub fn value(&self, num: i64, den: i64) -> Option<f64> {
-        (den > 0).then(|| (num as f64 * self.scale.0 as f64) / (den as f64 * self.scale.1 as f64))
-    }
-
-    /// Evaluates this KPI for a dealer-month.
-    pub fn eval(&self, inp: &dyn Inputs) -> Result<(i64, i64), Unavailable> {
-        let num = self.num.eval(inp);
-        let den = self.den.eval(inp);
-        let (num, den) = (num?, den?);
-        match den {
-            0 => Err(Unavailable::ZeroDenominator),
-            d if d < 0 => Err(Unavailable::NegativeDenominator),
-            _ => Ok((num, den)),
-        }
-    }
-
-    /// Deepest month offset the KPI reads.
-    pub fn max_lag(&self) -> u8 {
-        self.num.max_lag().max(self.den.max_lag())
-    }
-
-    /// Whether `a` is a better value than `b`.
-    pub fn better(&self, a: f64, b: f64) -> bool {
-        match self.direction {
-            Direction::HigherIsBetter => a > b,
-            Direction::LowerIsBetter => a < b,
-        }
-    }
-}
+use super::def::{Category, Direction, Guideline, KpiDef, Unit};
+use super::expr::Expr;
+use super::params::Param;
+use crate::domain::fields::Field;
+use crate::domain::report::Total;
 
 use Expr::{Add, Mul, Sub, Window, K, P};
 use Field as F;
@@ -427,6 +120,34 @@ pub static KPIS: &[KpiDef] = &[
         den: f(F::customer_files),
         scale: PCT,
         explain: "Customer files with every mandatory item right over all customer files.",
+    },
+    KpiDef {
+        id: 14,
+        code: "general_customer_files",
+        zh: "一般顾客资料保有率",
+        en: "General customer files",
+        category: Performance,
+        unit: Unit::Percent,
+        direction: UP,
+        guideline: None,
+        num: f(F::customer_files_general),
+        den: f(F::customer_files),
+        scale: PCT,
+        explain: "General customer files over all customer files (a ratio of the radar chart of [000]).",
+    },
+    KpiDef {
+        id: 15,
+        code: "loyal_customer_files",
+        zh: "忠诚顾客资料保有率",
+        en: "Loyal customer files",
+        category: Performance,
+        unit: Unit::Percent,
+        direction: UP,
+        guideline: None,
+        num: f(F::customer_files_loyal),
+        den: f(F::customer_files),
+        scale: PCT,
+        explain: "Loyal customer files over all customer files (a ratio of the radar chart of [000]).",
     },
     KpiDef {
         id: 7,
@@ -595,7 +316,7 @@ pub static KPIS: &[KpiDef] = &[
         num: f(F::ro_washed),
         den: Mul(&[f(F::washers), f(F::working_days)]),
         scale: ONE,
-        explain: "Vehicles washed over washers × working days.",
+        explain: "Vehicles washed over washers × working days (the report counts washes; [002] used delivered vehicles only for lack of it).",
     },
     KpiDef {
         id: 25,
@@ -666,7 +387,7 @@ pub static KPIS: &[KpiDef] = &[
         num: Add(&[f(F::maintenance_revenue), f(F::general_repair_revenue)]),
         den: Mul(&[f(F::mechanics), f(F::working_days)]),
         scale: YUAN,
-        explain: "Mechanical revenue (maintenance + general repair) over mechanics × working days.",
+        explain: "Mechanical revenue, taken as maintenance + general-repair revenue (a choice: the sources leave it open), over mechanics × working days.",
     },
     KpiDef {
         id: 41,
@@ -808,6 +529,20 @@ pub static KPIS: &[KpiDef] = &[
         scale: PCT,
         explain: "(Labor revenue − technician wages) over labor revenue.",
     },
+    KpiDef {
+        id: 51,
+        code: "revenue_growth",
+        zh: "营收成长率",
+        en: "Revenue growth (year on year)",
+        category: Operating,
+        unit: Unit::Percent,
+        direction: UP,
+        guideline: None,
+        num: Sub(&t(T::service_revenue_total), &Expr::T(T::service_revenue_total, 12)),
+        den: Expr::T(T::service_revenue_total, 12),
+        scale: PCT,
+        explain: "Total service revenue of month N over month N-12, minus one ([002] KPI analysis): (revenue − revenue a year earlier) over revenue a year earlier. Unavailable without a report of month N-12; over a period, the period's revenue against the same months a year earlier.",
+    },
     // --- productivity, workshop and parts [001] [002] [000] ---
     KpiDef {
         id: 60,
@@ -877,7 +612,7 @@ pub static KPIS: &[KpiDef] = &[
         num: f(F::ro_comebacks),
         den: f(F::ro_delivered),
         scale: PCT,
-        explain: "Vehicles back for the same fault over vehicles delivered.",
+        explain: "Vehicles back for the same fault over vehicles delivered ([002]; a choice: [000] divides by all repair orders).",
     },
     KpiDef {
         id: 65,
@@ -944,10 +679,10 @@ pub static KPIS: &[KpiDef] = &[
         unit: Unit::Percent,
         direction: DOWN,
         guideline: None,
-        num: f(F::staff_resigned),
+        num: Mul(&[f(F::staff_resigned), K(12)]),
         den: f(F::service_staff_total),
         scale: PCT,
-        explain: "Service staff who resigned over service staff.",
+        explain: "Quoted per year: staff who resigned in the month × 12 over service staff. Over twelve months, the ratio of sums is the year's resignations over the average head count.",
     },
     KpiDef {
         id: 70,
@@ -962,6 +697,20 @@ pub static KPIS: &[KpiDef] = &[
         den: f(F::technicians_total),
         scale: PCT,
         explain: "Level-2 technicians over all technicians.",
+    },
+    KpiDef {
+        id: 77,
+        code: "level1_tech_share",
+        zh: "一级技术员比例",
+        en: "Level-1 technician share",
+        category: Productivity,
+        unit: Unit::Percent,
+        direction: UP,
+        guideline: None,
+        num: f(F::technicians_level1),
+        den: f(F::technicians_total),
+        scale: PCT,
+        explain: "Level-1 technicians over all technicians (a ratio of the radar chart of [000]).",
     },
     KpiDef {
         id: 71,
@@ -1143,9 +892,9 @@ pub static KPIS: &[KpiDef] = &[
         direction: UP,
         guideline: None,
         num: Add(&[f(F::ro_paid_maintenance), f(F::ro_free_inspection)]),
-        den: t(T::ro_total),
+        den: t(T::ro_all),
         scale: PCT,
-        explain: "Maintenance repair orders (paid maintenance + free inspection) over all repair orders.",
+        explain: "Maintenance repair orders (paid maintenance + free inspection) over all repair orders of the month (paid + free + warranty + internal, `ro_all`): with the general-repair, warranty and internal shares it makes 100 %.",
     },
     KpiDef {
         id: 91,
@@ -1157,9 +906,9 @@ pub static KPIS: &[KpiDef] = &[
         direction: DOWN,
         guideline: None,
         num: f(F::ro_warranty),
-        den: t(T::ro_total),
+        den: t(T::ro_all),
         scale: PCT,
-        explain: "Warranty repair orders over all repair orders.",
+        explain: "Warranty repair orders over all repair orders of the month (`ro_all`), so it never exceeds 100 %.",
     },
     KpiDef {
         id: 92,
@@ -1170,10 +919,10 @@ pub static KPIS: &[KpiDef] = &[
         unit: Unit::Percent,
         direction: UP,
         guideline: None,
-        num: f(F::ro_paid_repair),
-        den: t(T::ro_total),
+        num: Add(&[f(F::ro_paid_repair), f(F::ro_free_repair)]),
+        den: t(T::ro_all),
         scale: PCT,
-        explain: "Paid general-repair orders over all repair orders.",
+        explain: "General-repair orders (paid repair + free repair) over all repair orders of the month (`ro_all`).",
     },
     KpiDef {
         id: 93,
@@ -1185,9 +934,23 @@ pub static KPIS: &[KpiDef] = &[
         direction: DOWN,
         guideline: None,
         num: f(F::ro_comebacks),
-        den: t(T::ro_total),
+        den: t(T::ro_all),
         scale: PCT,
-        explain: "Comebacks over all repair orders.",
+        explain: "Comebacks over all repair orders of the month (`ro_all`). Not part of the mix: comebacks are among the other kinds.",
+    },
+    KpiDef {
+        id: 94,
+        code: "internal_ro_share",
+        zh: "内部台次比例",
+        en: "Internal share of ROs",
+        category: RoMix,
+        unit: Unit::Percent,
+        direction: DOWN,
+        guideline: None,
+        num: f(F::ro_internal),
+        den: t(T::ro_all),
+        scale: PCT,
+        explain: "Internal repair orders over all repair orders of the month (`ro_all`): the fourth part of the mix.",
     },
     // --- 工时销售组成 (labor sales mix) [002] ---
     KpiDef {
@@ -1233,179 +996,3 @@ pub static KPIS: &[KpiDef] = &[
         explain: "Internal labor revenue over labor revenue.",
     },
 ];
-
-/// The deepest month offset any KPI reads: a report of month M feeds KPIs up to M + this.
-pub fn max_window() -> u8 {
-    KPIS.iter().map(KpiDef::max_lag).max().unwrap_or(0)
-}
-
-/// Looks a KPI up by code.
-pub fn by_code(code: &str) -> Option<&'static KpiDef> {
-    KPIS.iter().find(|k| k.code == code)
-}
-
-/// Looks a KPI up by storage id.
-pub fn by_id(id: i16) -> Option<&'static KpiDef> {
-    KPIS.iter().find(|k| k.id == id)
-}
-
-/// One KPI of one dealer-month: numerator and denominator, or why there is none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fact {
-    pub kpi: i16,
-    pub value: Result<(i64, i64), Unavailable>,
-}
-
-/// A dealer's reports by month, as KPI inputs for month `n`.
-pub struct DealerMonths<'a> {
-    pub reports: &'a BTreeMap<Month, Values>,
-    pub n: Month,
-    /// The OEM parameters in force for month `n` and this dealer's region.
-    pub params: &'a dyn Fn(Param) -> Option<i64>,
-}
-
-impl Inputs for DealerMonths<'_> {
-    fn month(&self, lag: u8) -> Option<&Values> {
-        self.reports.get(&self.n.plus(-i32::from(lag)))
-    }
-
-    fn param(&self, p: Param) -> Option<i64> {
-        (self.params)(p)
-    }
-}
-
-/// Every KPI of one dealer-month. The month itself must have a report.
-pub fn facts(inputs: &dyn Inputs) -> Vec<Fact> {
-    KPIS.iter()
-        .map(|k| Fact {
-            kpi: k.id,
-            value: k.eval(inputs),
-        })
-        .collect()
-}
-
-/// Whether the KPI reads an OEM parameter (so a parameter change must recompute it).
-pub fn uses_param(k: &KpiDef) -> bool {
-    fn walk(e: &Expr) -> bool {
-        match e {
-            Expr::P(_) => true,
-            Expr::Add(xs) | Expr::Mul(xs) => xs.iter().any(walk),
-            Expr::Sub(a, b) => walk(a) || walk(b),
-            _ => false,
-        }
-    }
-    walk(&k.num) || walk(&k.den)
-}
-
-/// An OEM parameter value in force: for a year, nationally (`region` empty) or for a region.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParamValue {
-    pub param: Param,
-    pub year: i32,
-    /// Empty for the whole network.
-    pub region_code: String,
-    /// In the parameter's stored unit (thousandths).
-    pub value: i64,
-}
-
-/// The value of `param` for a month's year and a region: the region's own, else the national.
-pub fn param_for(
-    params: &[ParamValue],
-    param: Param,
-    year: i32,
-    region: Option<&str>,
-) -> Option<i64> {
-    let hit = |r: &str| {
-        params
-            .iter()
-            .find(|p| p.param == param && p.year == year && p.region_code == r)
-            .map(|p| p.value)
-    };
-    region.and_then(hit).or_else(|| hit(""))
-}
-
-/// The facts of one dealer for the months of `from..=to` it reported, for the KPIs `only`
-/// (all when `None`). `reports` must hold the dealer's months from `from` − 7 on.
-pub fn dealer_facts(
-    reports: &BTreeMap<Month, Values>,
-    from: Month,
-    to: Month,
-    params: &[ParamValue],
-    region_at: &dyn Fn(Month) -> Option<String>,
-    only: Option<&[i16]>,
-) -> Vec<(Month, Fact)> {
-    let mut out = Vec::new();
-    for (&n, _) in reports.range(from..=to) {
-        let region = region_at(n);
-        let lookup = |p: Param| param_for(params, p, n.year(), region.as_deref());
-        let inputs = DealerMonths {
-            reports,
-            n,
-            params: &lookup,
-        };
-        for k in KPIS
-            .iter()
-            .filter(|k| only.is_none_or(|ids| ids.contains(&k.id)))
-        {
-            out.push((
-                n,
-                Fact {
-                    kpi: k.id,
-                    value: k.eval(&inputs),
-                },
-            ));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_and_ids_are_unique() {
-        let mut codes: Vec<_> = KPIS.iter().map(|k| k.code).collect();
-        codes.sort();
-        codes.dedup();
-        assert_eq!(codes.len(), KPIS.len());
-        let mut ids: Vec<_> = KPIS.iter().map(|k| k.id).collect();
-        ids.sort();
-        ids.dedup();
-        assert_eq!(ids.len(), KPIS.len());
-        assert_eq!(by_code("first_time_fix").unwrap().id, 11);
-        assert_eq!(by_id(11).unwrap().code, "first_time_fix");
-        assert_eq!(max_window(), 7);
-    }
-
-    #[test]
-    fn guideline_status() {
-        let g = Guideline {
-            low: Some(75.0),
-            high: Some(100.0),
-        };
-        assert_eq!(g.status(74.9), GuidelineStatus::Below);
-        assert_eq!(g.status(75.0), GuidelineStatus::Within);
-        assert_eq!(g.status(100.0), GuidelineStatus::Within);
-        assert_eq!(g.status(100.1), GuidelineStatus::Above);
-    }
-
-    #[test]
-    fn describe_formulas() {
-        assert_eq!(
-            by_code("first_time_fix").unwrap().num.describe(),
-            "(ro_delivered - ro_comebacks)"
-        );
-        assert_eq!(
-            by_code("management_internalization")
-                .unwrap()
-                .den
-                .describe(),
-            "Σ own_sales_units[N-7..N-2]"
-        );
-        assert_eq!(
-            by_code("mechanic_ros_per_day").unwrap().den.describe(),
-            "mechanics × working_days"
-        );
-    }
-}

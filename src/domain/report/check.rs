@@ -1,319 +1,15 @@
-//! The monthly MSI report: values in storage units, computed totals, and validation.
-
-use std::collections::BTreeMap;
-use std::fmt;
+//! Checking a report: unit conversion, per-field rules, cross-field rules and plausibility
+//! against the dealer's own history.
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
-use super::fields::{Field, FieldKind, FIELDS, FIELD_COUNT};
-use super::period::Month;
-use super::text::excerpt;
-
-/// The raw values of one report, each in its storage unit (counts; fen; hundredths).
-///
-/// Absent fields are `None`: a draft may be partial, a submitted report is complete
-/// except for optional fields.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Values([Option<i64>; FIELD_COUNT]);
-
-impl Default for Values {
-    fn default() -> Self {
-        Values([None; FIELD_COUNT])
-    }
-}
-
-/// A total whose parts do not fit in 64 bits together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TotalOverflow;
-
-impl Values {
-    pub fn get(&self, f: Field) -> Option<i64> {
-        self.0[f as usize]
-    }
-
-    pub fn set(&mut self, f: Field, v: Option<i64>) {
-        self.0[f as usize] = v;
-    }
-
-    /// Builder-style [`Values::set`].
-    pub fn with(mut self, f: Field, v: i64) -> Self {
-        self.set(f, Some(v));
-        self
-    }
-
-    /// The present fields and their stored values.
-    pub fn iter(&self) -> impl Iterator<Item = (Field, i64)> + '_ {
-        Field::all().filter_map(|f| self.get(f).map(|v| (f, v)))
-    }
-
-    /// A computed total, if every part is present.
-    pub fn total(&self, t: Total) -> Option<i64> {
-        self.checked_total(t).ok().flatten()
-    }
-
-    /// A computed total: `None` when a part is missing, `Err` when the sum does not fit.
-    pub fn checked_total(&self, t: Total) -> Result<Option<i64>, TotalOverflow> {
-        let mut sum: i64 = 0;
-        for f in t.def().parts {
-            let Some(x) = self.get(*f) else {
-                return Ok(None);
-            };
-            sum = sum.checked_add(x).ok_or(TotalOverflow)?;
-        }
-        Ok(Some(sum))
-    }
-
-    /// Serialises as a JSON object `{field: stored value}` (the storage format).
-    pub fn to_json(&self) -> String {
-        let map: BTreeMap<&str, i64> = self.iter().map(|(f, v)| (f.name(), v)).collect();
-        serde_json::to_string(&map).expect("map of integers serialises")
-    }
-
-    /// Reads the storage format; unknown keys are an error (they would be silently lost).
-    pub fn from_json(s: &str) -> Result<Values, String> {
-        let map: BTreeMap<String, i64> = serde_json::from_str(s).map_err(|e| e.to_string())?;
-        let mut v = Values::default();
-        for (k, x) in map {
-            let f = Field::from_name(&k)
-                .ok_or_else(|| format!("unknown report field `{k}` in storage"))?;
-            v.set(f, Some(x));
-        }
-        Ok(v)
-    }
-}
-
-impl fmt::Debug for Values {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map()
-            .entries(self.iter().map(|(k, v)| (k.name(), v)))
-            .finish()
-    }
-}
-
-/// Formats a stored value in its display unit: `123456` fen is `"1234.56"`.
-pub fn display_value(kind: FieldKind, stored: i64) -> String {
-    match kind {
-        FieldKind::Count => stored.to_string(),
-        _ => Decimal::new(stored, 2).to_string(),
-    }
-}
-
-/// The stored value as an exact decimal in display units.
-pub fn decimal_value(kind: FieldKind, stored: i64) -> Decimal {
-    match kind {
-        FieldKind::Count => Decimal::from(stored),
-        _ => Decimal::new(stored, 2),
-    }
-}
-
-/// A computed total (blue cell): always derived, never entered.
-#[allow(non_camel_case_types)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Total {
-    ro_paid,
-    ro_free,
-    ro_total,
-    labor_revenue_total,
-    parts_revenue_total,
-    service_revenue_total,
-    gross_profit_total,
-}
-
-/// How a total is computed: the sum of its parts.
-#[derive(Debug)]
-pub struct TotalDef {
-    pub total: Total,
-    pub name: &'static str,
-    pub zh: &'static str,
-    pub kind: FieldKind,
-    pub parts: &'static [Field],
-}
+use super::rules::{Checked, Completeness, RawReport, Rule, Violation};
+use super::values::{display_value, Values};
+use crate::domain::fields::{Field, FieldKind, FIELDS};
+use crate::domain::period::Month;
+use crate::domain::text::excerpt;
 
 use Field as F;
-
-/// The computed totals of the MSI form [000].
-pub static TOTALS: &[TotalDef] = &[
-    TotalDef {
-        total: Total::ro_paid,
-        name: "ro_paid",
-        zh: "有费服务台数",
-        kind: FieldKind::Count,
-        parts: &[F::ro_paid_maintenance, F::ro_paid_repair],
-    },
-    TotalDef {
-        total: Total::ro_free,
-        name: "ro_free",
-        zh: "免费服务台数",
-        kind: FieldKind::Count,
-        parts: &[F::ro_free_inspection, F::ro_free_repair],
-    },
-    TotalDef {
-        total: Total::ro_total,
-        name: "ro_total",
-        zh: "总服务台数",
-        kind: FieldKind::Count,
-        parts: &[
-            F::ro_paid_maintenance,
-            F::ro_paid_repair,
-            F::ro_free_inspection,
-            F::ro_free_repair,
-        ],
-    },
-    TotalDef {
-        total: Total::labor_revenue_total,
-        name: "labor_revenue_total",
-        zh: "工时总销售",
-        kind: FieldKind::Money,
-        parts: &[
-            F::labor_revenue_customer,
-            F::labor_revenue_warranty,
-            F::labor_revenue_internal,
-        ],
-    },
-    TotalDef {
-        total: Total::parts_revenue_total,
-        name: "parts_revenue_total",
-        zh: "零件总营业额",
-        kind: FieldKind::Money,
-        parts: &[
-            F::parts_revenue_mechanical,
-            F::parts_revenue_body_paint,
-            F::parts_revenue_internal,
-        ],
-    },
-    TotalDef {
-        total: Total::service_revenue_total,
-        name: "service_revenue_total",
-        zh: "总服务收入",
-        kind: FieldKind::Money,
-        parts: &[
-            F::labor_revenue_customer,
-            F::labor_revenue_warranty,
-            F::labor_revenue_internal,
-            F::parts_revenue_mechanical,
-            F::parts_revenue_body_paint,
-            F::parts_revenue_internal,
-            F::sublet_revenue,
-            F::accessory_revenue,
-        ],
-    },
-    TotalDef {
-        total: Total::gross_profit_total,
-        name: "gross_profit_total",
-        zh: "总毛利",
-        kind: FieldKind::Profit,
-        parts: &[
-            F::gross_profit_labor,
-            F::gross_profit_parts,
-            F::gross_profit_other,
-        ],
-    },
-];
-
-impl Total {
-    pub fn def(self) -> &'static TotalDef {
-        TOTALS
-            .iter()
-            .find(|d| d.total == self)
-            .expect("every total is in TOTALS")
-    }
-}
-
-/// A report as entered: an exact decimal per field, before unit conversion and checks.
-pub type RawReport = BTreeMap<Field, Decimal>;
-
-/// The rule a value broke. `code()` is what clients match on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Rule {
-    /// A field a complete report must carry is absent.
-    Required,
-    /// A count with a fractional part.
-    Integer,
-    /// More than two decimals where the unit is fen or hundredths.
-    TwoDecimals,
-    /// A negative count, amount or hour figure.
-    NonNegative,
-    /// Outside the field's range (working days, scores, absurd magnitudes).
-    Range,
-    /// `a <= b` between two fields.
-    NotAbove,
-    /// `a + b <= c` between fields.
-    SumNotAbove,
-    /// The month lies in the future.
-    FutureMonth,
-    /// The dealer is not open in that month.
-    DealerInactive,
-    /// Implausible against the dealer's own history (a warning).
-    Plausibility,
-}
-
-impl Rule {
-    pub fn code(self) -> &'static str {
-        match self {
-            Rule::Required => "REQUIRED",
-            Rule::Integer => "INTEGER",
-            Rule::TwoDecimals => "TWO_DECIMALS",
-            Rule::NonNegative => "NON_NEGATIVE",
-            Rule::Range => "RANGE",
-            Rule::NotAbove => "NOT_ABOVE",
-            Rule::SumNotAbove => "SUM_NOT_ABOVE",
-            Rule::FutureMonth => "FUTURE_MONTH",
-            Rule::DealerInactive => "DEALER_INACTIVE",
-            Rule::Plausibility => "PLAUSIBILITY",
-        }
-    }
-}
-
-/// One broken rule: which field, which rule, and the values involved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Violation {
-    /// snake_case field name (a report field, or `month` / `dealer_code`).
-    pub field: String,
-    pub rule: Rule,
-    pub message: String,
-    /// The values involved, `(field, display value)`.
-    pub values: Vec<(String, String)>,
-}
-
-impl Violation {
-    fn new(
-        field: impl Into<String>,
-        rule: Rule,
-        message: String,
-        values: Vec<(String, String)>,
-    ) -> Violation {
-        Violation {
-            field: field.into(),
-            rule,
-            message,
-            values,
-        }
-    }
-
-    /// A violation of the report as a whole (`month`, `dealer_code`).
-    pub fn of_report(field: &str, rule: Rule, message: String, value: String) -> Violation {
-        Violation::new(field, rule, message, vec![(field.to_string(), value)])
-    }
-}
-
-/// How strictly to check: a draft may be partial, a submission must be complete.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Completeness {
-    Draft,
-    Complete,
-}
-
-/// The outcome of checking a report.
-#[derive(Debug, Clone, Default)]
-pub struct Checked {
-    pub values: Values,
-    /// Hard errors: the report is refused.
-    pub errors: Vec<Violation>,
-    /// Range warnings: the report is accepted with warnings.
-    pub warnings: Vec<Violation>,
-}
 
 /// `a <= b` pairs every complete report must satisfy (the reference's consistency rules,
 /// plus the subsets that are true by definition).
@@ -570,8 +266,9 @@ fn warnings(v: &Values, history: &[Values]) -> Vec<Violation> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
+    use crate::domain::report::Total;
     use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {
@@ -658,6 +355,8 @@ pub(crate) mod tests {
         let c = check(&complete_raw(), month(), Completeness::Complete, &[]);
         assert_eq!(c.values.total(Total::ro_total), Some(40));
         assert_eq!(c.values.total(Total::ro_paid), Some(20));
+        // paid 20 + free 20 + warranty 10 + internal 10
+        assert_eq!(c.values.total(Total::ro_all), Some(60));
         // 123456.78 + 10 + 10 yuan, in fen
         assert_eq!(
             c.values.total(Total::labor_revenue_total),
@@ -825,13 +524,5 @@ pub(crate) mod tests {
         let v = check(&complete_raw(), month(), Completeness::Complete, &[]).values;
         assert_eq!(Values::from_json(&v.to_json()).unwrap(), v);
         assert!(Values::from_json(r#"{"nope": 1}"#).is_err());
-    }
-
-    #[test]
-    fn display_units() {
-        assert_eq!(display_value(FieldKind::Money, 123_456), "1234.56");
-        assert_eq!(display_value(FieldKind::Money, 5), "0.05");
-        assert_eq!(display_value(FieldKind::Profit, -50_025), "-500.25");
-        assert_eq!(display_value(FieldKind::Count, 7), "7");
     }
 }
