@@ -55,6 +55,36 @@ fn everyone(_: P) -> bool {
     true
 }
 
+/// Who may manage D1's targets and action items: itself, EAST's manager, the OEM.
+fn d1_managers(p: P) -> bool {
+    matches!(p, P::Admin | P::MgrEast | P::D1)
+}
+
+/// Who approves or returns D1's targets: EAST's manager and the OEM.
+fn d1_approvers(p: P) -> bool {
+    matches!(p, P::Admin | P::MgrEast)
+}
+
+/// Who reads EAST's own figures: the OEM, BI and EAST's manager.
+fn east_readers(p: P) -> bool {
+    matches!(p, P::Admin | P::Bi | P::MgrEast)
+}
+
+/// A target item per principal, so that the allowed writes of a row do not collide.
+fn item_for(p: P) -> &'static str {
+    match p {
+        P::Admin => "total_ros",
+        P::MgrEast => "brand_ros",
+        P::D1 => "labor_revenue",
+        _ => "workshop_parts",
+    }
+}
+
+/// The items the target preps create, one per principal that `item_for` names.
+const PREP_ITEMS: [&str; 4] = ["total_ros", "brand_ros", "labor_revenue", "workshop_parts"];
+
+const D1_TARGETS: &str = r#"{ targets(dealerCode: "D1", year: 2024) { item status revision } }"#;
+
 /// What a row needs before the principals try it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Prep {
@@ -64,6 +94,10 @@ enum Prep {
     D1MaySubmitted,
     /// And May published to dealers (D1 in it with its report).
     MayPublished,
+    /// And D1's 2024 drafts of `PREP_ITEMS` (revision 1), by the OEM.
+    TargetsDrafted,
+    /// And those drafts proposed (revision 2).
+    TargetsProposed,
 }
 
 type Check = fn(P, &Value, i64) -> Result<(), String>;
@@ -526,6 +560,136 @@ fn ops() -> Vec<Op> {
             initially: Some(json!({ "publications": [{ "dueAt": "2024-06-15T15:59:59.999+00:00", "scheduledByOem": false }] })),
             check: |_, d, _| same("schedulePublication", &d["schedulePublication"], json!({ "month": "2024-05", "scheduledByOem": true })),
         },
+        Op {
+            name: "targetItems",
+            doc: "{ targetItems { code achievementKpi } }",
+            vars: |_, _| json!({}),
+            allowed: everyone,
+            prep: Prep::Network,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("targetItems", &d["targetItems"][1], json!({ "code": "brand_ros", "achievementKpi": "achievement_brand_ros" })),
+        },
+        Op {
+            name: "targets(D1)",
+            doc: D1_TARGETS,
+            vars: |_, _| json!({}),
+            allowed: d1_readers,
+            prep: Prep::TargetsDrafted,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("targets", &d["targets"].as_array().map(Vec::len).into(), json!(4)),
+        },
+        Op {
+            name: "targetProgress(D1)",
+            doc: r#"{ targetProgress(dealerCode: "D1", year: 2024, asOf: "2024-05") { target { item } ytdTarget } }"#,
+            vars: |_, _| json!({}),
+            allowed: d1_readers,
+            prep: Prep::TargetsDrafted,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("targetProgress", &d["targetProgress"][0]["ytdTarget"], json!("0")),
+        },
+        Op {
+            name: "targetRevisions(D1)",
+            doc: r#"{ targetRevisions(dealerCode: "D1", year: 2024, item: "brand_ros") { revision status } }"#,
+            vars: |_, _| json!({}),
+            allowed: d1_readers,
+            prep: Prep::TargetsDrafted,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("targetRevisions", &d["targetRevisions"], json!([{ "revision": 1, "status": "DRAFT" }])),
+        },
+        Op {
+            name: "saveTarget(D1)",
+            doc: r#"mutation($i: String!) { saveTarget(dealerCode: "D1", year: 2024, item: $i, value: "100", expectedRevision: 0) { item status } }"#,
+            vars: |p, _| json!({ "i": item_for(p) }),
+            allowed: d1_managers,
+            prep: Prep::Network,
+            watch: Some(D1_TARGETS),
+            initially: Some(json!({ "targets": [] })),
+            check: |p, d, _| same("saveTarget", &d["saveTarget"], json!({ "item": item_for(p), "status": "DRAFT" })),
+        },
+        Op {
+            name: "proposeTarget(D1)",
+            doc: r#"mutation($i: String!) { proposeTarget(dealerCode: "D1", year: 2024, item: $i, expectedRevision: 1) { status } }"#,
+            vars: |p, _| json!({ "i": item_for(p) }),
+            allowed: d1_managers,
+            prep: Prep::TargetsDrafted,
+            watch: Some(D1_TARGETS),
+            initially: None,
+            check: |_, d, _| same("proposeTarget", &d["proposeTarget"]["status"], json!("PROPOSED")),
+        },
+        Op {
+            name: "approveTarget(D1)",
+            doc: r#"mutation($i: String!) { approveTarget(dealerCode: "D1", year: 2024, item: $i, expectedRevision: 2) { status } }"#,
+            vars: |p, _| json!({ "i": item_for(p) }),
+            allowed: d1_approvers,
+            prep: Prep::TargetsProposed,
+            watch: Some(D1_TARGETS),
+            initially: None,
+            check: |_, d, _| same("approveTarget", &d["approveTarget"]["status"], json!("APPROVED")),
+        },
+        Op {
+            name: "returnTarget(D1)",
+            doc: r#"mutation($i: String!) { returnTarget(dealerCode: "D1", year: 2024, item: $i, expectedRevision: 2, comment: "again") { status } }"#,
+            vars: |p, _| json!({ "i": item_for(p) }),
+            allowed: d1_approvers,
+            prep: Prep::TargetsProposed,
+            watch: Some(D1_TARGETS),
+            initially: None,
+            check: |_, d, _| same("returnTarget", &d["returnTarget"]["status"], json!("RETURNED")),
+        },
+        Op {
+            name: "regionTargets(EAST)",
+            doc: r#"{ regionTargets(regionCode: "EAST", year: 2024) { item } }"#,
+            vars: |_, _| json!({}),
+            allowed: east_readers,
+            prep: Prep::Network,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("regionTargets", &d["regionTargets"], json!([])),
+        },
+        Op {
+            name: "regionTargetProgress(EAST)",
+            doc: r#"{ regionTargetProgress(regionCode: "EAST", year: 2024, asOf: "2024-05") { dealers items { ytdActual } } }"#,
+            vars: |_, _| json!({}),
+            allowed: east_readers,
+            prep: Prep::Network,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("regionTargetProgress", &d["regionTargetProgress"]["items"], json!([])),
+        },
+        Op {
+            name: "setRegionTarget",
+            doc: r#"mutation { setRegionTarget(regionCode: "EAST", year: 2024, item: "total_ros", value: "5000", expectedRevision: 0) { status } }"#,
+            vars: |_, _| json!({}),
+            allowed: only_admin,
+            prep: Prep::Network,
+            watch: Some(r#"{ regionTargets(regionCode: "EAST", year: 2024) { item value } }"#),
+            initially: Some(json!({ "regionTargets": [] })),
+            check: |_, d, _| same("setRegionTarget", &d["setRegionTarget"]["status"], json!("APPROVED")),
+        },
+        Op {
+            name: "phasingProfile",
+            doc: r#"{ phasingProfile(year: 2024, item: "total_ros") }"#,
+            vars: |_, _| json!({}),
+            allowed: everyone,
+            prep: Prep::Network,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("phasingProfile", &d["phasingProfile"], Value::Null),
+        },
+        Op {
+            name: "setPhasingProfile",
+            doc: r#"mutation { setPhasingProfile(year: 2024, item: "total_ros", weights: [1,1,1,1,1,1,1,1,1,1,1,2]) }"#,
+            vars: |_, _| json!({}),
+            allowed: only_admin,
+            prep: Prep::Network,
+            watch: Some(r#"{ phasingProfile(year: 2024, item: "total_ros") }"#),
+            initially: Some(json!({ "phasingProfile": null })),
+            check: |_, d, _| same("setPhasingProfile", &d["setPhasingProfile"], json!(true)),
+        },
     ]
 }
 
@@ -553,6 +717,24 @@ async fn run_row(op: &Op) -> Vec<String> {
     if matches!(op.prep, Prep::D1MaySubmitted | Prep::MayPublished) {
         let r = submit(&t, &t.admin(), "D1", "2024-05", report_input(&[])).await;
         assert_eq!(r["outcome"], "ACCEPTED", "{}: prep: {r}", op.name);
+    }
+    if matches!(op.prep, Prep::TargetsDrafted | Prep::TargetsProposed) {
+        for item in PREP_ITEMS {
+            t.ok(
+                &t.admin(),
+                "mutation($i: String!) { saveTarget(dealerCode: \"D1\", year: 2024, item: $i, value: \"1200\", expectedRevision: 0) { revision } }",
+                json!({ "i": item }),
+            )
+            .await;
+            if op.prep == Prep::TargetsProposed {
+                t.ok(
+                    &t.admin(),
+                    "mutation($i: String!) { proposeTarget(dealerCode: \"D1\", year: 2024, item: $i, expectedRevision: 1) { revision } }",
+                    json!({ "i": item }),
+                )
+                .await;
+            }
+        }
     }
     if op.prep == Prep::MayPublished {
         t.ok(
@@ -623,7 +805,7 @@ async fn role_operation_matrix() {
         failures.extend(run_row(op).await);
         cells += PRINCIPALS.len();
     }
-    assert_eq!(cells, 31 * 6, "every operation is tried by every principal");
+    assert_eq!(cells, 44 * 6, "every operation is tried by every principal");
     assert!(
         failures.is_empty(),
         "{} wrong cells:\n{}",
@@ -703,6 +885,28 @@ fn the_matrix_rules_are_as_specified() {
         [P::Admin, P::Bi, P::MgrEast, P::MgrWest, P::D2]
     );
     assert_eq!(allowed("dealers"), PRINCIPALS);
+    for name in ["targets(D1)", "targetProgress(D1)", "targetRevisions(D1)"] {
+        assert_eq!(
+            allowed(name),
+            [P::Admin, P::Bi, P::MgrEast, P::D1],
+            "{name}"
+        );
+    }
+    for name in ["saveTarget(D1)", "proposeTarget(D1)"] {
+        assert_eq!(allowed(name), [P::Admin, P::MgrEast, P::D1], "{name}");
+    }
+    for name in ["approveTarget(D1)", "returnTarget(D1)"] {
+        assert_eq!(allowed(name), [P::Admin, P::MgrEast], "{name}");
+    }
+    for name in ["regionTargets(EAST)", "regionTargetProgress(EAST)"] {
+        assert_eq!(allowed(name), [P::Admin, P::Bi, P::MgrEast], "{name}");
+    }
+    for name in ["setRegionTarget", "setPhasingProfile"] {
+        assert_eq!(allowed(name), [P::Admin], "{name}");
+    }
+    for name in ["targetItems", "phasingProfile"] {
+        assert_eq!(allowed(name), PRINCIPALS, "{name}");
+    }
     assert_eq!(allowed("submissionStatus(2024-05)"), PRINCIPALS);
     assert_eq!(
         allowed("submissionStatus(2024-03, EAST)"),

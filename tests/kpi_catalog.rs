@@ -13,10 +13,11 @@ use msi_hub::domain::kpi::{
     Param, ParamValue, Unavailable, KPIS,
 };
 use msi_hub::domain::stats::{aggregate, Pair};
+use msi_hub::domain::targets::TargetItem;
 use msi_hub::domain::{Field, Month, Values};
 
 use Field as F;
-use Unavailable::{MissingInput, MissingParameter, MissingReport, ZeroDenominator};
+use Unavailable::{MissingInput, MissingParameter, MissingReport, NoTarget, ZeroDenominator};
 
 /// A KPI of a dealer-month: (numerator, denominator) in storage units, or why not.
 type Outcome = Result<(i64, i64), Unavailable>;
@@ -130,6 +131,17 @@ const COVERED: &[(Category, &[&str])] = &[
             "internal_labor_share",
         ],
     ),
+    (
+        Category::Targets,
+        &[
+            "achievement_total_ros",
+            "achievement_brand_ros",
+            "achievement_labor_revenue",
+            "achievement_brand_labor_revenue",
+            "achievement_workshop_parts",
+            "achievement_brand_workshop_parts",
+        ],
+    ),
 ];
 
 /// The KPIs that read an earlier month (hand list; checked against `max_lag`).
@@ -213,6 +225,9 @@ const JAN: &[(Field, i64)] = &[
     (F::general_repair_revenue, 18_000_000),
     (F::sublet_revenue, 2_000_000),
     (F::accessory_revenue, 8_000_000),
+    // brand: 80 % of labor (12 800 000 of 16 000 000), 75 % of parts (18 000 000 of 24 000 000)
+    (F::labor_revenue_brand, 12_800_000),
+    (F::parts_revenue_brand, 18_000_000),
     // productivity: hours in hundredths (1 600 h, 1 360 h, 1 496 h); wages 48 000 yuan
     (F::hours_attended, 160_000),
     (F::hours_worked, 136_000),
@@ -282,6 +297,25 @@ const PER_MONTH: [(&str, [i64; 5]); 11] = [
 /// 2.4 visits per vehicle per year, in thousandths.
 const VISITS_2024: i64 = 2_400;
 
+/// The dealer's approved targets of every month, phased (storage units: ROs, fen).
+const TARGETS: [(TargetItem, i64); 6] = [
+    (TargetItem::TotalRos, 600),
+    (TargetItem::BrandRos, 500),
+    (TargetItem::LaborRevenue, 20_000_000),
+    (TargetItem::BrandLaborRevenue, 12_800_000),
+    (TargetItem::WorkshopParts, 30_000_000),
+    (TargetItem::BrandWorkshopParts, 24_000_000),
+];
+
+fn target_of(item: TargetItem) -> Option<i64> {
+    TARGETS.iter().find(|(i, _)| *i == item).map(|(_, v)| *v)
+}
+
+/// `target_of` for every month, as `dealer_facts` takes it.
+fn month_targets(_: Month, item: TargetItem) -> Option<i64> {
+    target_of(item)
+}
+
 fn month(s: &str) -> Month {
     s.parse().unwrap_or_else(|e| panic!("{e}"))
 }
@@ -330,6 +364,8 @@ struct At<'a> {
     reports: &'a BTreeMap<Month, Values>,
     n: Month,
     visits: Option<i64>,
+    /// Whether the dealer has the approved targets of `TARGETS`.
+    targets: bool,
 }
 
 impl<'a> At<'a> {
@@ -338,6 +374,14 @@ impl<'a> At<'a> {
             reports,
             n: month(n),
             visits,
+            targets: true,
+        }
+    }
+
+    fn without_targets(self) -> At<'a> {
+        At {
+            targets: false,
+            ..self
         }
     }
 
@@ -346,10 +390,13 @@ impl<'a> At<'a> {
         let params = move |p: Param| match p {
             Param::AnnualVisitsPerVehicle => visits,
         };
+        let with = self.targets;
+        let targets = move |i: TargetItem| target_of(i).filter(|_| with);
         f(&DealerMonths {
             reports: self.reports,
             n: self.n,
             params: &params,
+            targets: &targets,
         })
     }
 
@@ -826,6 +873,69 @@ fn revenue_growth_is_against_the_same_month_a_year_earlier() {
 }
 
 #[test]
+fn target_kpis_by_hand() {
+    let reports = fixture();
+    let jan = At::new(&reports, "2024-01", Some(VISITS_2024));
+    let checked = [
+        // ro_all 657 (paid 510, free 90, warranty 45, internal 12) of 600 phased → 109.5 %
+        check(&jan, "achievement_total_ros", 657, 600, 109.5),
+        // ro_brand 550 of 500 → 110 %
+        check(&jan, "achievement_brand_ros", 550, 500, 110.0),
+        // labor 16 000 000 fen of 20 000 000 → 80 %
+        check(
+            &jan,
+            "achievement_labor_revenue",
+            16_000_000,
+            20_000_000,
+            80.0,
+        ),
+        // brand labor 12 800 000 of 12 800 000 → exactly 100 %
+        check(
+            &jan,
+            "achievement_brand_labor_revenue",
+            12_800_000,
+            12_800_000,
+            100.0,
+        ),
+        // parts 24 000 000 of 30 000 000 → 80 %
+        check(
+            &jan,
+            "achievement_workshop_parts",
+            24_000_000,
+            30_000_000,
+            80.0,
+        ),
+        // brand parts 18 000 000 of 24 000 000 → 75 %
+        check(
+            &jan,
+            "achievement_brand_workshop_parts",
+            18_000_000,
+            24_000_000,
+            75.0,
+        ),
+    ];
+    assert_covers(Category::Targets, &checked);
+    // Without an approved target: NO_TARGET, and only the achievement KPIs.
+    let facts = At::new(&reports, "2024-01", Some(VISITS_2024))
+        .without_targets()
+        .facts();
+    assert_eq!(unavailable_for(&facts, NoTarget), set(&checked));
+    // A report without the brand fields (before they were on the form): MISSING_INPUT.
+    let mut old = reports.clone();
+    let v = old.get_mut(&month("2024-01")).unwrap();
+    v.set(F::labor_revenue_brand, None);
+    v.set(F::parts_revenue_brand, None);
+    let facts = At::new(&old, "2024-01", Some(VISITS_2024)).facts();
+    assert_eq!(
+        unavailable_for(&facts, MissingInput),
+        set(&[
+            "achievement_brand_labor_revenue",
+            "achievement_brand_workshop_parts"
+        ])
+    );
+}
+
+#[test]
 fn labor_mix_kpis_by_hand() {
     let reports = fixture();
     let jan = At::new(&reports, "2024-01", Some(VISITS_2024));
@@ -857,7 +967,7 @@ fn catalog_is_fully_covered() {
         unchecked.is_empty() && unknown.is_empty(),
         "KPIs without a hand check: {unchecked:?}; listed but not in KPIS: {unknown:?}"
     );
-    assert_eq!(covered.len(), 68);
+    assert_eq!(covered.len(), 74);
     for (category, codes) in COVERED {
         for code in *codes {
             assert_eq!(kpi(code).category, *category, "{code}");
@@ -946,6 +1056,7 @@ fn a_missing_earlier_month_makes_exactly_the_windowed_kpis_unavailable() {
         month("2024-02"),
         &[visits(2024, "", VISITS_2024)],
         &|_| None,
+        &month_targets,
         None,
     )
     .into_iter()
@@ -1062,6 +1173,7 @@ fn a_missing_field_is_missing_input() {
             "general_repair_ro_share",
             "comeback_ro_share",
             "internal_ro_share",
+            "achievement_total_ros",
         ])
     );
 }
@@ -1106,6 +1218,7 @@ fn a_dealer_opened_mid_window_through_dealer_facts() {
         month("2024-01"),
         &params,
         &|_| None,
+        &month_targets,
         Some(only.as_slice()),
     )
     .into_iter()
@@ -1221,6 +1334,7 @@ fn dealer_facts_use_the_parameter_of_the_month_year_and_region() {
         month("2024-02"),
         &param_table(),
         &region_at,
+        &month_targets,
         Some(&[sc.id][..]),
     )
     .into_iter()

@@ -93,7 +93,15 @@ impl App {
                     .map(Vec::as_slice)
                     .unwrap_or_default();
                 let region = |m: Month| region_at(history, m).map(str::to_string);
-                for (m, fact) in kpi::dealer_facts(months, month, month, &params, &region, None) {
+                for (m, fact) in kpi::dealer_facts(
+                    months,
+                    month,
+                    month,
+                    &params,
+                    &region,
+                    &kpi::no_targets,
+                    None,
+                ) {
                     let Some(region_code) = region(m) else {
                         continue;
                     };

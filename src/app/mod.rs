@@ -11,6 +11,7 @@ mod network;
 mod peers;
 mod publication;
 mod reports;
+mod targets;
 mod visibility;
 
 pub use cache::{KpiCache, View};
@@ -23,6 +24,7 @@ pub use load::LoadSummary;
 pub use network::{DealerInput, DealerPatch};
 pub use publication::{MonthPublication, PublicationState};
 pub use reports::{Outcome, StatusCounts, SubmissionStatus, SubmitOutcome};
+pub use targets::{ItemProgress, RegionProgress, TargetChange};
 pub use visibility::{GroupFigures, Viewer};
 
 use std::sync::Arc;

@@ -115,7 +115,7 @@ impl App {
         Ok(region)
     }
 
-    async fn require_region(&self, code: &str) -> AppResult<()> {
+    pub(super) async fn require_region(&self, code: &str) -> AppResult<()> {
         if self.store.regions().await?.iter().any(|r| r.code == code) {
             Ok(())
         } else {

@@ -41,6 +41,7 @@ impl App {
                 reports: &reports,
                 n: month,
                 params: &lookup,
+                targets: &|_| None,
             };
             KPIS.iter()
                 .filter(|k| is_key_figure(k))

@@ -4,6 +4,8 @@
 //! types, validation — is generated from [`with_report_fields!`], so a field is added in
 //! exactly one place.
 
+use super::period::Month;
+
 /// Calls `$callback!` with the field table: sections, then `name: Kind "中文"` per field.
 ///
 /// Kinds: `Count` (non-negative integer), `Money` (yuan, ≥ 0, 2 decimals), `Profit`
@@ -69,6 +71,8 @@ macro_rules! with_report_fields {
                 general_repair_revenue: Money "一般维修营业额",
                 sublet_revenue: Money "外包营业额",
                 accessory_revenue: Money "精品营业额",
+                labor_revenue_brand: Money "品牌车工时费",
+                parts_revenue_brand: Money "品牌车零件内销营业额",
             }
             productivity Productivity "劳动生产率" {
                 hours_attended: Hours "上班工时",
@@ -194,11 +198,20 @@ impl FieldKind {
         }
     }
 
-    /// Whether a complete report must carry this field.
+    /// Whether a complete report must carry a field of this kind.
     pub fn required(self) -> bool {
         self != FieldKind::Score
     }
 }
+
+/// Fields added to the form after reports were already being filed, and the first month
+/// a complete report must carry them (earlier months may leave them out: KPIs reading
+/// them are then `MISSING_INPUT` there, never zero).
+pub const ADDED_FIELDS: &[(Field, i32, u32)] = &[
+    // Brand labor revenue and brand parts sales, for the target items of [001].
+    (Field::labor_revenue_brand, 2027, 1),
+    (Field::parts_revenue_brand, 2027, 1),
+];
 
 /// One row of the field catalog.
 #[derive(Debug)]
@@ -233,6 +246,15 @@ impl Field {
     pub fn all() -> impl Iterator<Item = Field> {
         FIELDS.iter().map(|d| d.field)
     }
+
+    /// Whether a complete report of `month` must carry this field.
+    pub fn required_in(self, month: Month) -> bool {
+        self.kind().required()
+            && ADDED_FIELDS
+                .iter()
+                .find(|(f, ..)| *f == self)
+                .is_none_or(|&(_, y, m)| Month::new(y, m).is_some_and(|from| month >= from))
+    }
 }
 
 #[cfg(test)]
@@ -260,7 +282,19 @@ mod tests {
         assert_eq!(Field::gross_profit_labor.kind(), FieldKind::Profit);
         assert_eq!(Field::labor_revenue_customer.kind().unit(), 100);
         assert_eq!(Field::mechanics.kind().unit(), 1);
-        assert_eq!(FIELD_COUNT, 87);
+        assert_eq!(FIELD_COUNT, 89);
+    }
+
+    #[test]
+    fn added_fields_are_required_from_their_month_on() {
+        let dec: Month = "2026-12".parse().unwrap();
+        let jan: Month = "2027-01".parse().unwrap();
+        assert!(!Field::labor_revenue_brand.required_in(dec));
+        assert!(Field::labor_revenue_brand.required_in(jan));
+        assert!(!Field::parts_revenue_brand.required_in(dec));
+        assert!(Field::parts_revenue_brand.required_in(jan));
+        assert!(Field::mechanics.required_in(dec));
+        assert!(!Field::csi_score.required_in(jan));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod period;
 mod properties;
 pub mod report;
 pub mod stats;
+pub mod targets;
 pub mod text;
 
 pub use disclosure::Disclosure;

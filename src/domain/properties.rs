@@ -109,7 +109,9 @@ proptest! {
             value: visits,
         }];
         let end = start.plus(reports.len() as i32 - 1);
-        let facts = dealer_facts(&reports, start, end, &params, &|_| Some("R".to_string()), None);
+        // A target on every item, any value (a zero one too): achievement never panics either.
+        let target = |_: Month, _: crate::domain::targets::TargetItem| Some(visits % 7);
+        let facts = dealer_facts(&reports, start, end, &params, &|_| Some("R".to_string()), &target, None);
         prop_assert_eq!(facts.len(), reports.len() * KPIS.len());
         for (_, f) in facts {
             if let Ok((_, den)) = f.value {
@@ -139,7 +141,7 @@ proptest! {
         let reports: BTreeMap<Month, Values> = [(n, v)].into_iter().collect();
         let mix = ["maintenance_ro_share", "general_repair_ro_share", "warranty_ro_share", "internal_ro_share"];
         let ids: Vec<i16> = mix.iter().map(|c| super::kpi::by_code(c).unwrap().id).collect();
-        let facts = dealer_facts(&reports, n, n, &[], &|_| None, Some(&ids));
+        let facts = dealer_facts(&reports, n, n, &[], &|_| None, &crate::domain::kpi::no_targets, Some(&ids));
         let all: i64 = ros.iter().sum();
         let mut sum = 0;
         for (_, f) in &facts {

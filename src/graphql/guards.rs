@@ -119,3 +119,79 @@ impl Guard for ReportWrite {
         }
     }
 }
+
+/// Allows managing a dealer's targets and action items: the dealer itself, the regional
+/// manager of the region it is in now, and OEM administrators (not BI readers).
+pub struct DealerManage(String);
+
+impl DealerManage {
+    pub fn new(code: &str) -> DealerManage {
+        DealerManage(code.to_string())
+    }
+}
+
+impl Guard for DealerManage {
+    async fn check(&self, ctx: &Context<'_>) -> Result<()> {
+        let p = principal(ctx)?;
+        crate::domain::network::check_code("dealerCode", &self.0)
+            .map_err(|m| super::error::to_gql(crate::app::AppError::invalid("dealerCode", m)))?;
+        let allowed = match p.role {
+            Role::OemAdmin => true,
+            Role::BiReader => false,
+            Role::Dealer => p.dealer.as_deref() == Some(self.0.as_str()),
+            Role::RegionalManager => {
+                let month = super::app(ctx).current_month();
+                let history = ctx
+                    .data_unchecked::<DataLoader<RegionHistoryLoader>>()
+                    .load_one(self.0.clone())
+                    .await
+                    .map_err(super::error::shared)?;
+                p.may_read_dealer(
+                    &self.0,
+                    history.as_deref().and_then(|h| region_at(h, month)),
+                )
+            }
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(forbidden(format!(
+                "{} {} may not manage dealer {} (its own users, the manager of its region and the OEM may)",
+                p.role.as_str(),
+                p.sub,
+                self.0
+            )))
+        }
+    }
+}
+
+/// Allows reading a region's own figures (its targets): OEM administrators and BI readers,
+/// and the managers of that region. Dealers never: a region's figures are sums of dealers'.
+pub struct RegionRead(String);
+
+impl RegionRead {
+    pub fn new(code: &str) -> RegionRead {
+        RegionRead(code.to_string())
+    }
+}
+
+impl Guard for RegionRead {
+    async fn check(&self, ctx: &Context<'_>) -> Result<()> {
+        let p = principal(ctx)?;
+        let allowed = match p.role {
+            Role::OemAdmin | Role::BiReader => true,
+            Role::RegionalManager => p.regions.contains(&self.0),
+            Role::Dealer => false,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(forbidden(format!(
+                "{} {} may not read the targets of region {}",
+                p.role.as_str(),
+                p.sub,
+                crate::domain::text::excerpt(&self.0)
+            )))
+        }
+    }
+}

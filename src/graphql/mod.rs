@@ -7,6 +7,7 @@ mod guards;
 mod kpi;
 mod limits;
 mod loaders;
+mod management;
 mod mutation;
 mod network;
 mod query;
@@ -26,11 +27,21 @@ pub use query::QueryRoot;
 
 /// Every query: the network and reports, and the KPI engine.
 #[derive(MergedObject, Default)]
-pub struct Query(QueryRoot, kpi::KpiQuery, kpi::PublicationQuery);
+pub struct Query(
+    QueryRoot,
+    kpi::KpiQuery,
+    kpi::PublicationQuery,
+    management::TargetQuery,
+);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
-pub struct Mutation(MutationRoot, kpi::KpiMutation, kpi::PublicationMutation);
+pub struct Mutation(
+    MutationRoot,
+    kpi::KpiMutation,
+    kpi::PublicationMutation,
+    management::TargetMutation,
+);
 
 use crate::app::App;
 use crate::auth::Principal;

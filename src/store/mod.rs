@@ -22,7 +22,7 @@ use crate::domain::{Dealer, Month, Region, RegionAssignment, Values};
 pub mod prelude {
     pub use super::{
         BulkStore, ChangeStore, FactStore, Maintenance, NetworkStore, PublicationStore,
-        ReportStore, Store,
+        ReportStore, Store, TargetStore,
     };
 }
 
@@ -35,6 +35,7 @@ pub trait Store:
     + FactStore
     + ChangeStore
     + PublicationStore
+    + TargetStore
     + BulkStore
     + Send
     + Sync
@@ -49,6 +50,7 @@ impl<T> Store for T where
         + FactStore
         + ChangeStore
         + PublicationStore
+        + TargetStore
         + BulkStore
         + Send
         + Sync
@@ -184,6 +186,47 @@ pub trait FactStore: Send + Sync {
     /// except where the dealer already has held facts (its amendment since publication
     /// stays unseen until a republication): there the changed facts are held too.
     async fn recompute_dealer(&self, dealer: &str, now: i64) -> StoreResult<u64>;
+}
+
+/// Targets (目标管理): dealers' and regions' yearly targets, their revisions, phased months and
+/// the OEM's phasing profiles. Writing an approved dealer target recomputes the
+/// achievement facts of its year in the same transaction.
+#[async_trait]
+pub trait TargetStore: Send + Sync {
+    /// The targets of one dealer or region for a year.
+    async fn targets(
+        &self,
+        scope: TargetScope,
+        code: &str,
+        year: i32,
+    ) -> StoreResult<Vec<TargetRecord>>;
+    /// One target.
+    async fn target(&self, key: &TargetKey) -> StoreResult<Option<TargetRecord>>;
+    /// Writes the next revision; `Conflict` when the current revision is not the expected one.
+    async fn write_target(&self, w: &TargetWrite) -> StoreResult<TargetRecord>;
+    /// Every revision of a target, oldest first.
+    async fn target_revisions(&self, key: &TargetKey) -> StoreResult<Vec<TargetRevision>>;
+    /// The approved phased months of a dealer's targets on items, for a year.
+    async fn target_months(&self, dealer: &str, year: i32)
+        -> StoreResult<Vec<(String, [i64; 12])>>;
+    /// The OEM's phasing profile of an item for a year.
+    async fn phasing_profile(&self, year: i32, item: &str) -> StoreResult<Option<[i64; 12]>>;
+    /// Sets (or with `None` removes) a phasing profile.
+    async fn set_phasing_profile(
+        &self,
+        year: i32,
+        item: &str,
+        weights: Option<[i64; 12]>,
+        author: &str,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// The submitted values of several dealers over `from..=to` (one query per chunk).
+    async fn submitted_values_of(
+        &self,
+        dealers: &[String],
+        from: Month,
+        to: Month,
+    ) -> StoreResult<Vec<(String, Month, Values)>>;
 }
 
 /// The change log that keeps in-process caches in step across replicas.

@@ -372,3 +372,80 @@ pub struct HeldFact {
     /// `None`: there was no fact when the month was published.
     pub value: Option<FactValue>,
 }
+
+/// Whose target: a dealer's, or (set by the OEM) a region's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetScope {
+    Dealer,
+    Region,
+}
+
+impl TargetScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetScope::Dealer => "DEALER",
+            TargetScope::Region => "REGION",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TargetScope> {
+        [TargetScope::Dealer, TargetScope::Region]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// Which target: whose, which year, which item (a target item code or `kpi:<code>`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TargetKey {
+    pub scope: TargetScope,
+    pub code: String,
+    pub year: i32,
+    pub item: String,
+}
+
+/// A target as it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetRecord {
+    pub key: TargetKey,
+    /// Storage units (counts, fen), or a KPI's display value in hundredths.
+    pub value: i64,
+    pub status: crate::domain::targets::TargetStatus,
+    pub revision: i32,
+    /// What shaped its months (approved volume targets of dealers and regions).
+    pub phasing: Option<crate::domain::targets::PhasingBasis>,
+    /// The latest reason or comment (a return's comment, a change's reason).
+    pub comment: Option<String>,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+/// One revision of a target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetRevision {
+    pub revision: i32,
+    pub status: crate::domain::targets::TargetStatus,
+    pub value: i64,
+    pub reason: Option<String>,
+    pub author: String,
+    pub at: i64,
+}
+
+/// A change to a target: the next revision, written only if the current one is
+/// `expected_revision` (0: none yet).
+#[derive(Debug, Clone)]
+pub struct TargetWrite {
+    pub key: TargetKey,
+    pub expected_revision: i32,
+    pub value: i64,
+    pub status: crate::domain::targets::TargetStatus,
+    pub phasing: Option<crate::domain::targets::PhasingBasis>,
+    pub reason: Option<String>,
+    pub author: String,
+    pub now: i64,
+    /// For an approved dealer target on a target item: its months, phased (January
+    /// first). Their achievement facts are recomputed in the same transaction.
+    pub months: Option<[i64; 12]>,
+    /// When the facts were computed (wall clock, for incremental pulls).
+    pub facts_at: i64,
+}

@@ -75,7 +75,7 @@ impl App {
     }
 
     /// Every dealer, in cache order.
-    async fn directory(&self) -> AppResult<Arc<Directory>> {
+    pub(in crate::app) async fn directory(&self) -> AppResult<Arc<Directory>> {
         Ok(self.cache.directory(self.store.as_ref()).await?)
     }
 

@@ -5,6 +5,7 @@ use super::expr::Expr;
 use super::params::Param;
 use crate::domain::fields::Field;
 use crate::domain::report::Total;
+use crate::domain::targets::TargetItem;
 
 use Expr::{Add, Mul, Sub, Window, K, P};
 use Field as F;
@@ -18,6 +19,11 @@ const fn f(x: Field) -> Expr {
 /// A total of this month.
 const fn t(x: Total) -> Expr {
     Expr::T(x, 0)
+}
+
+/// What a target item's achievement counts: its report figure of the month.
+const fn achieved(item: TargetItem) -> Expr {
+    item.expr()
 }
 
 /// Percent of two like quantities.
@@ -994,5 +1000,90 @@ pub static KPIS: &[KpiDef] = &[
         den: t(T::labor_revenue_total),
         scale: PCT,
         explain: "Internal labor revenue over labor revenue.",
+    },
+    // --- 目标达成率 (target achievement) [001] ---
+    KpiDef {
+        id: 120,
+        code: "achievement_total_ros",
+        zh: "总维修台次达成率",
+        en: "Total ROs: target achievement",
+        category: Targets,
+        unit: Unit::Percent,
+        direction: UP,
+        guideline: None,
+        num: achieved(TargetItem::TotalRos),
+        den: Expr::Target(TargetItem::TotalRos),
+        scale: PCT,
+        explain: "The month's actual — every repair order of the month (`ro_all`) — over the dealer's approved target for the month, phased from the annual one. Over a period, Σ actual / Σ phased target (year to date with a year-to-date period); a region's or the nation's achievement is Σ actual / Σ target of its dealers with a target. NO_TARGET without an approved target.",
+    },
+    KpiDef {
+        id: 121,
+        code: "achievement_brand_ros",
+        zh: "品牌车维修台次达成率",
+        en: "Brand ROs: target achievement",
+        category: Targets,
+        unit: Unit::Percent,
+        direction: UP,
+        guideline: None,
+        num: achieved(TargetItem::BrandRos),
+        den: Expr::Target(TargetItem::BrandRos),
+        scale: PCT,
+        explain: "The month's actual — repair orders on the OEM's brand (`ro_brand`) — over the dealer's approved target for the month, phased from the annual one. Over a period, Σ actual / Σ phased target (year to date with a year-to-date period); a region's or the nation's achievement is Σ actual / Σ target of its dealers with a target. NO_TARGET without an approved target.",
+    },
+    KpiDef {
+        id: 122,
+        code: "achievement_labor_revenue",
+        zh: "总工时营业额达成率",
+        en: "Labor revenue: target achievement",
+        category: Targets,
+        unit: Unit::Percent,
+        direction: UP,
+        guideline: None,
+        num: achieved(TargetItem::LaborRevenue),
+        den: Expr::Target(TargetItem::LaborRevenue),
+        scale: PCT,
+        explain: "The month's actual — labor revenue of every payer (`labor_revenue_total`) — over the dealer's approved target for the month, phased from the annual one. Over a period, Σ actual / Σ phased target (year to date with a year-to-date period); a region's or the nation's achievement is Σ actual / Σ target of its dealers with a target. NO_TARGET without an approved target.",
+    },
+    KpiDef {
+        id: 123,
+        code: "achievement_brand_labor_revenue",
+        zh: "品牌车工时费达成率",
+        en: "Brand labor revenue: target achievement",
+        category: Targets,
+        unit: Unit::Percent,
+        direction: UP,
+        guideline: None,
+        num: achieved(TargetItem::BrandLaborRevenue),
+        den: Expr::Target(TargetItem::BrandLaborRevenue),
+        scale: PCT,
+        explain: "The month's actual — labor revenue on the OEM's brand (`labor_revenue_brand`) — over the dealer's approved target for the month, phased from the annual one. Over a period, Σ actual / Σ phased target (year to date with a year-to-date period); a region's or the nation's achievement is Σ actual / Σ target of its dealers with a target. NO_TARGET without an approved target.",
+    },
+    KpiDef {
+        id: 124,
+        code: "achievement_workshop_parts",
+        zh: "零件内销营业额达成率",
+        en: "Workshop parts sales: target achievement",
+        category: Targets,
+        unit: Unit::Percent,
+        direction: UP,
+        guideline: None,
+        num: achieved(TargetItem::WorkshopParts),
+        den: Expr::Target(TargetItem::WorkshopParts),
+        scale: PCT,
+        explain: "The month's actual — parts sold through the workshop (`parts_revenue_total`) — over the dealer's approved target for the month, phased from the annual one. Over a period, Σ actual / Σ phased target (year to date with a year-to-date period); a region's or the nation's achievement is Σ actual / Σ target of its dealers with a target. NO_TARGET without an approved target.",
+    },
+    KpiDef {
+        id: 125,
+        code: "achievement_brand_workshop_parts",
+        zh: "品牌零件内销营业额达成率",
+        en: "Brand workshop parts sales: target achievement",
+        category: Targets,
+        unit: Unit::Percent,
+        direction: UP,
+        guideline: None,
+        num: achieved(TargetItem::BrandWorkshopParts),
+        den: Expr::Target(TargetItem::BrandWorkshopParts),
+        scale: PCT,
+        explain: "The month's actual — parts sold through the workshop on the OEM's brand (`parts_revenue_brand`) — over the dealer's approved target for the month, phased from the annual one. Over a period, Σ actual / Σ phased target (year to date with a year-to-date period); a region's or the nation's achievement is Σ actual / Σ target of its dealers with a target. NO_TARGET without an approved target.",
     },
 ];

@@ -22,6 +22,8 @@ pub enum Category {
     RoMix,
     /// 工时销售组成 [002]
     LaborMix,
+    /// 目标达成率 [001]: achievement of the yearly target items
+    Targets,
 }
 
 /// What a KPI's value measures, for labels and formatting.

@@ -10,6 +10,7 @@ use super::fact::Fact;
 use super::params::{param_for, Param, ParamValue};
 use crate::domain::period::Month;
 use crate::domain::report::Values;
+use crate::domain::targets::TargetItem;
 
 /// A dealer's reports by month, as KPI inputs for month `n`.
 pub struct DealerMonths<'a> {
@@ -17,6 +18,8 @@ pub struct DealerMonths<'a> {
     pub n: Month,
     /// The OEM parameters in force for month `n` and this dealer's region.
     pub params: &'a dyn Fn(Param) -> Option<i64>,
+    /// The dealer's approved targets of month `n`, phased.
+    pub targets: &'a dyn Fn(TargetItem) -> Option<i64>,
 }
 
 impl Inputs for DealerMonths<'_> {
@@ -27,6 +30,18 @@ impl Inputs for DealerMonths<'_> {
     fn param(&self, p: Param) -> Option<i64> {
         (self.params)(p)
     }
+
+    fn target(&self, item: TargetItem) -> Option<i64> {
+        (self.targets)(item)
+    }
+}
+
+/// A dealer's approved targets by month, phased (for [`dealer_facts`]).
+pub type MonthTargets<'a> = &'a dyn Fn(Month, TargetItem) -> Option<i64>;
+
+/// No targets at all.
+pub fn no_targets(_: Month, _: TargetItem) -> Option<i64> {
+    None
 }
 
 /// Every KPI of one dealer-month. The month itself must have a report.
@@ -52,7 +67,8 @@ pub fn uses_param(k: &KpiDef) -> bool {
     walk(&k.num) || walk(&k.den)
 }
 
-/// The facts of one dealer for the months of `from..=to` it reported, for the KPIs `only`
+/// The facts of one dealer for the months of `from..=to` it reported, with its approved
+/// phased `targets`, for the KPIs `only`
 /// (all when `None`). `reports` must hold the dealer's months from `from` − [`max_window`](super::max_window) on.
 pub fn dealer_facts(
     reports: &BTreeMap<Month, Values>,
@@ -60,16 +76,19 @@ pub fn dealer_facts(
     to: Month,
     params: &[ParamValue],
     region_at: &dyn Fn(Month) -> Option<String>,
+    targets: MonthTargets<'_>,
     only: Option<&[i16]>,
 ) -> Vec<(Month, Fact)> {
     let mut out = Vec::new();
     for (&n, _) in reports.range(from..=to) {
         let region = region_at(n);
         let lookup = |p: Param| param_for(params, p, n.year(), region.as_deref());
+        let target = |i: TargetItem| targets(n, i);
         let inputs = DealerMonths {
             reports,
             n,
             params: &lookup,
+            targets: &target,
         };
         for k in KPIS
             .iter()

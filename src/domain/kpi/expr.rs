@@ -6,6 +6,7 @@ use super::fact::Unavailable;
 use super::params::Param;
 use crate::domain::fields::Field;
 use crate::domain::report::{Total, Values};
+use crate::domain::targets::TargetItem;
 
 /// An expression over a dealer's reports, evaluated in storage units.
 #[derive(Debug)]
@@ -20,6 +21,8 @@ pub enum Expr {
     K(i64),
     /// An OEM parameter for the month's year (and the dealer's region, when set).
     P(Param),
+    /// The dealer's approved target of an item for month N, as phased.
+    Target(TargetItem),
     Add(&'static [Expr]),
     Sub(&'static Expr, &'static Expr),
     Mul(&'static [Expr]),
@@ -31,6 +34,8 @@ pub trait Inputs {
     fn month(&self, lag: u8) -> Option<&Values>;
     /// The parameter in force for month N, in stored units.
     fn param(&self, p: Param) -> Option<i64>;
+    /// The dealer's approved target of `item` for month N (phased), in storage units.
+    fn target(&self, item: TargetItem) -> Option<i64>;
 }
 
 impl Expr {
@@ -53,6 +58,7 @@ impl Expr {
             }
             Expr::K(k) => Ok(*k),
             Expr::P(p) => inp.param(*p).ok_or(Unavailable::MissingParameter),
+            Expr::Target(i) => inp.target(*i).ok_or(Unavailable::NoTarget),
             Expr::Add(xs) => xs.iter().try_fold(0i64, |acc, x| {
                 acc.checked_add(x.eval(inp)?).ok_or(Unavailable::Overflow)
             }),
@@ -71,7 +77,7 @@ impl Expr {
         match self {
             Expr::F(_, lag) | Expr::T(_, lag) => *lag,
             Expr::Window(_, a, b) => *a.max(b),
-            Expr::K(_) | Expr::P(_) => 0,
+            Expr::K(_) | Expr::P(_) | Expr::Target(_) => 0,
             Expr::Add(xs) | Expr::Mul(xs) => xs.iter().map(Expr::max_lag).max().unwrap_or(0),
             Expr::Sub(a, b) => a.max_lag().max(b.max_lag()),
         }
@@ -92,6 +98,7 @@ impl Expr {
             Expr::Window(f, a, b) => format!("Σ {}[N-{b}..N-{a}]", f.name()),
             Expr::K(k) => k.to_string(),
             Expr::P(p) => format!("{}(‰)", p.code()),
+            Expr::Target(i) => format!("target({})", i.code()),
             Expr::Add(xs) => format!(
                 "({})",
                 xs.iter()

@@ -20,16 +20,19 @@ pub enum Unavailable {
     NegativeDenominator,
     /// The arithmetic left the 64-bit range (absurd inputs).
     Overflow,
+    /// The dealer has no approved target for the item that month.
+    NoTarget,
 }
 
 impl Unavailable {
-    pub const ALL: [Unavailable; 6] = [
+    pub const ALL: [Unavailable; 7] = [
         Unavailable::MissingReport,
         Unavailable::MissingInput,
         Unavailable::MissingParameter,
         Unavailable::ZeroDenominator,
         Unavailable::NegativeDenominator,
         Unavailable::Overflow,
+        Unavailable::NoTarget,
     ];
 
     pub fn code(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Unavailable {
             Unavailable::ZeroDenominator => "ZERO_DENOMINATOR",
             Unavailable::NegativeDenominator => "NEGATIVE_DENOMINATOR",
             Unavailable::Overflow => "OVERFLOW",
+            Unavailable::NoTarget => "NO_TARGET",
         }
     }
 

@@ -15,7 +15,7 @@ mod params;
 
 pub use catalog::KPIS;
 pub use def::{Category, Direction, Guideline, GuidelineStatus, KpiDef, Unit};
-pub use engine::{dealer_facts, facts, uses_param, DealerMonths};
+pub use engine::{dealer_facts, facts, no_targets, uses_param, DealerMonths, MonthTargets};
 pub use expr::{Expr, Inputs};
 pub use fact::{Fact, FactValue, Unavailable};
 pub use params::{param_for, Param, ParamValue};
@@ -55,6 +55,13 @@ pub fn fingerprint() -> String {
 /// Looks a KPI up by code.
 pub fn by_code(code: &str) -> Option<&'static KpiDef> {
     KPIS.iter().find(|k| k.code == code)
+}
+
+/// The KPI of an item's target achievement (`achievement_<item>`).
+pub fn achievement(item: crate::domain::targets::TargetItem) -> &'static KpiDef {
+    KPIS.iter()
+        .find(|k| matches!(k.den, Expr::Target(i) if i == item))
+        .expect("every target item has its achievement KPI")
 }
 
 /// Looks a KPI up by storage id.

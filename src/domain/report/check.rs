@@ -4,6 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::rules::{Checked, Completeness, RawReport, Rule, Violation};
+use super::totals::Total;
 use super::values::{display_value, Values};
 use crate::domain::fields::{Field, FieldKind, FIELDS};
 use crate::domain::period::Month;
@@ -24,6 +25,12 @@ const NOT_ABOVE: &[(Field, Field)] = &[
     (F::ro_within_estimate, F::ro_estimate_given),
     (F::ro_customer_pay_brand, F::ro_brand),
     (F::parts_lines_filled_from_stock, F::parts_lines_requested),
+];
+
+/// `field <= total` pairs: the part of a total on the OEM's brand.
+const NOT_ABOVE_TOTAL: &[(Field, Total)] = &[
+    (F::labor_revenue_brand, Total::labor_revenue_total),
+    (F::parts_revenue_brand, Total::parts_revenue_total),
 ];
 
 /// `a + b <= c` triples.
@@ -65,7 +72,7 @@ pub fn check(
     let mut out = Checked::default();
     for def in FIELDS {
         let Some(x) = raw.get(&def.field) else {
-            if completeness == Completeness::Complete && def.kind.required() {
+            if completeness == Completeness::Complete && def.field.required_in(month) {
                 out.errors.push(Violation::new(
                     def.name,
                     Rule::Required,
@@ -116,6 +123,24 @@ pub fn check(
                         show(b, y)
                     ),
                     vec![(a.name().into(), show(a, x)), (b.name().into(), show(b, y))],
+                ));
+            }
+        }
+    }
+    for &(a, t) in NOT_ABOVE_TOTAL {
+        if let (Some(x), Some(y)) = (v.get(a), v.total(t)) {
+            if x > y {
+                let total = t.def().name;
+                out.errors.push(Violation::new(
+                    a.name(),
+                    Rule::NotAbove,
+                    format!(
+                        "{} ({}) must not exceed {total} ({})",
+                        a.name(),
+                        show(a, x),
+                        show(a, y)
+                    ),
+                    vec![(a.name().into(), show(a, x)), (total.into(), show(a, y))],
                 ));
             }
         }
@@ -268,7 +293,6 @@ fn warnings(v: &Values, history: &[Values]) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::report::Total;
     use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {
@@ -468,6 +492,45 @@ mod tests {
         assert_eq!(
             rules(&c),
             vec![("technicians_level1".into(), Rule::SumNotAbove)]
+        );
+    }
+
+    #[test]
+    fn brand_revenue_is_at_most_its_total() {
+        // labor_revenue_total = 123 456.78 + 10 + 10 = 123 476.78; parts total 30.
+        let mut raw = complete_raw();
+        raw.insert(F::labor_revenue_brand, d("123476.79"));
+        raw.insert(F::parts_revenue_brand, d("30"));
+        let c = check(&raw, month(), Completeness::Complete, &[]);
+        assert_eq!(
+            rules(&c),
+            vec![("labor_revenue_brand".into(), Rule::NotAbove)]
+        );
+        assert_eq!(
+            c.errors[0].values,
+            vec![
+                ("labor_revenue_brand".to_string(), "123476.79".to_string()),
+                ("labor_revenue_total".to_string(), "123476.78".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn fields_added_later_are_required_from_their_month_only() {
+        let mut raw = complete_raw();
+        raw.remove(&F::labor_revenue_brand);
+        raw.remove(&F::parts_revenue_brand);
+        let before = check(&raw, month(), Completeness::Complete, &[]);
+        assert!(before.errors.is_empty(), "{:?}", before.errors);
+        assert_eq!(before.values.get(F::labor_revenue_brand), None);
+        let from: Month = "2027-01".parse().unwrap();
+        let after = check(&raw, from, Completeness::Complete, &[]);
+        assert_eq!(
+            rules(&after),
+            vec![
+                ("labor_revenue_brand".into(), Rule::Required),
+                ("parts_revenue_brand".into(), Rule::Required)
+            ]
         );
     }
 

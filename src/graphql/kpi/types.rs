@@ -26,6 +26,8 @@ pub enum KpiCategory {
     RoMix,
     /// Labor sales mix
     LaborMix,
+    /// Achievement of the yearly target items (目标达成率)
+    Targets,
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +68,8 @@ pub enum UnavailableReason {
     ZeroDenominator,
     NegativeDenominator,
     Overflow,
+    /// No approved target for the item that month.
+    NoTarget,
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]

@@ -108,11 +108,13 @@ macro_rules! common_sql {
                     histories.entry(r.try_get("dealer_code")?).or_default().push(a);
                 }
                 let params = Self::params_in(&mut *conn).await?;
+                let targets = Self::target_months_in(&mut *conn, dealer, from, to).await?;
                 let mut facts: Vec<FactRow> = Vec::new();
                 for (code, reports) in &by_dealer {
                     let history = histories.get(code).map(Vec::as_slice).unwrap_or_default();
                     let region = |m: Month| region_at(history, m).map(str::to_string);
-                    for (month, fact) in kpi::dealer_facts(reports, from, to, &params, &region, only) {
+                    let target = |m: Month, i: TargetItem| targets.get(&(code.clone(), m, i)).copied();
+                    for (month, fact) in kpi::dealer_facts(reports, from, to, &params, &region, &target, only) {
                         let Some(region_code) = region(month) else { continue };
                         facts.push(FactRow { kpi: fact.kpi, month, dealer_code: code.clone(), region_code, value: fact.value, updated_at: now });
                     }
@@ -280,6 +282,22 @@ macro_rules! common_sql {
                     .execute(&mut *conn)
                     .await?;
                 Ok(())
+            }
+
+            /// The approved phased targets of `from..=to` (of one dealer, or all).
+            pub(super) async fn target_months_in(conn: &mut <$Db as sqlx::Database>::Connection, dealer: Option<&str>, from: Month, to: Month) -> StoreResult<std::collections::HashMap<(String, Month, TargetItem), i64>> {
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, item, value FROM target_months WHERE month >= ");
+                q.push_bind(from.index()).push(" AND month <= ").push_bind(to.index());
+                if let Some(d) = dealer {
+                    q.push(" AND dealer_code = ").push_bind(d);
+                }
+                let mut out = std::collections::HashMap::new();
+                for r in q.build().fetch_all(&mut *conn).await? {
+                    let item: String = r.try_get("item")?;
+                    let item = TargetItem::parse(&item).ok_or_else(|| StoreError::Corrupt(format!("target item {item}")))?;
+                    out.insert((r.try_get("dealer_code")?, month_of(r.try_get("month")?)?, item), r.try_get("value")?);
+                }
+                Ok(out)
             }
 
             pub(super) async fn params_in(conn: &mut <$Db as sqlx::Database>::Connection) -> StoreResult<Vec<kpi::ParamValue>> {

@@ -13,6 +13,7 @@ mod maintenance;
 mod network;
 mod publication;
 mod reports;
+mod targets;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -28,6 +29,7 @@ use sqlx::{ConnectOptions, Row};
 use super::*;
 use crate::domain::kpi::{self, FactValue, Param};
 use crate::domain::network::region_at;
+use crate::domain::targets::TargetItem;
 use crate::domain::SizeTier;
 use crate::domain::Violation;
 
