@@ -98,7 +98,11 @@ enum Prep {
     TargetsDrafted,
     /// And those drafts proposed (revision 2).
     TargetsProposed,
+    /// And an action item of D1 (id 1, revision 1), by the OEM.
+    D1Action,
 }
+
+const ACTION_INPUT: &str = r#"{ dealerCode: "D1", subject: "first_time_fix", problem: "p", cause: "c", countermeasure: "m", owner: "o", department: "d", dueMonth: "2024-07" }"#;
 
 type Check = fn(P, &Value, i64) -> Result<(), String>;
 
@@ -690,6 +694,60 @@ fn ops() -> Vec<Op> {
             initially: Some(json!({ "phasingProfile": null })),
             check: |_, d, _| same("setPhasingProfile", &d["setPhasingProfile"], json!(true)),
         },
+        Op {
+            name: "actionItems",
+            doc: "{ actionItems { edges { node { id dealerCode } } } }",
+            vars: |_, _| json!({}),
+            allowed: everyone,
+            prep: Prep::D1Action,
+            watch: None,
+            initially: None,
+            check: |p, d, _| {
+                let n = d["actionItems"]["edges"].as_array().map_or(99, Vec::len);
+                same("items", &json!(n), json!(if d1_readers(p) { 1 } else { 0 }))
+            },
+        },
+        Op {
+            name: "actionItem(D1's)",
+            doc: r#"{ actionItem(id: "1") { dealerCode effect } }"#,
+            vars: |_, _| json!({}),
+            allowed: d1_readers,
+            prep: Prep::D1Action,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("actionItem", &d["actionItem"], json!({ "dealerCode": "D1", "effect": "PENDING" })),
+        },
+        Op {
+            name: "createActionItem(D1)",
+            doc: "mutation { createActionItem(input: { dealerCode: \"D1\", subject: \"first_time_fix\", problem: \"p\", cause: \"c\", countermeasure: \"m\", owner: \"o\", department: \"d\", dueMonth: \"2024-07\" }) { dealerCode status } }",
+            vars: |_, _| json!({}),
+            allowed: d1_managers,
+            prep: Prep::Network,
+            watch: Some("{ actionItems { edges { node { id } } } }"),
+            initially: Some(json!({ "actionItems": { "edges": [] } })),
+            check: |_, d, _| same("createActionItem", &d["createActionItem"], json!({ "dealerCode": "D1", "status": "OPEN" })),
+        },
+        Op {
+            name: "updateActionItem(D1's)",
+            doc: r#"mutation($e: Int!) { updateActionItem(id: "1", expectedRevision: $e, patch: { status: IN_PROGRESS, owner: "n" }) { status } }"#,
+            // The allowed principals write in matrix order: Admin, MgrEast, D1.
+            vars: |p, _| json!({ "e": match p { P::MgrEast => 2, P::D1 => 3, _ => 1 } }),
+            allowed: d1_managers,
+            prep: Prep::D1Action,
+            watch: Some(r#"{ actionItem(id: "1") { revision } }"#),
+            initially: Some(json!({ "actionItem": { "revision": 1 } })),
+            check: |_, d, _| same("updateActionItem", &d["updateActionItem"]["status"], json!("IN_PROGRESS")),
+        },
+        Op {
+            name: "addFollowUp(D1's)",
+            doc: r#"mutation { addFollowUp(id: "1", note: "n") { note } }"#,
+            vars: |_, _| json!({}),
+            allowed: d1_managers,
+            prep: Prep::D1Action,
+            watch: Some(r#"{ actionItem(id: "1") { followUps { seq } } }"#),
+            initially: Some(json!({ "actionItem": { "followUps": [] } })),
+            check: |_, d, _| same("addFollowUp", &d["addFollowUp"]["note"], json!("n")),
+        },
     ]
 }
 
@@ -735,6 +793,11 @@ async fn run_row(op: &Op) -> Vec<String> {
                 .await;
             }
         }
+    }
+    if op.prep == Prep::D1Action {
+        let q = format!("mutation {{ createActionItem(input: {ACTION_INPUT}) {{ id }} }}");
+        let r = t.ok(&t.admin(), &q, json!({})).await;
+        assert_eq!(r["createActionItem"]["id"], "1", "{}: prep", op.name);
     }
     if op.prep == Prep::MayPublished {
         t.ok(
@@ -805,7 +868,7 @@ async fn role_operation_matrix() {
         failures.extend(run_row(op).await);
         cells += PRINCIPALS.len();
     }
-    assert_eq!(cells, 44 * 6, "every operation is tried by every principal");
+    assert_eq!(cells, 49 * 6, "every operation is tried by every principal");
     assert!(
         failures.is_empty(),
         "{} wrong cells:\n{}",
@@ -904,7 +967,18 @@ fn the_matrix_rules_are_as_specified() {
     for name in ["setRegionTarget", "setPhasingProfile"] {
         assert_eq!(allowed(name), [P::Admin], "{name}");
     }
-    for name in ["targetItems", "phasingProfile"] {
+    for name in [
+        "createActionItem(D1)",
+        "updateActionItem(D1's)",
+        "addFollowUp(D1's)",
+    ] {
+        assert_eq!(allowed(name), [P::Admin, P::MgrEast, P::D1], "{name}");
+    }
+    assert_eq!(
+        allowed("actionItem(D1's)"),
+        [P::Admin, P::Bi, P::MgrEast, P::D1]
+    );
+    for name in ["targetItems", "phasingProfile", "actionItems"] {
         assert_eq!(allowed(name), PRINCIPALS, "{name}");
     }
     assert_eq!(allowed("submissionStatus(2024-05)"), PRINCIPALS);

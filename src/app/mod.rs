@@ -2,6 +2,7 @@
 //! operations the GraphQL layer calls. Authorization happens before these are called
 //! (GraphQL guards); the operations enforce the business rules.
 
+mod actions;
 mod cache;
 mod catalog;
 mod health;
@@ -14,6 +15,7 @@ mod reports;
 mod targets;
 mod visibility;
 
+pub use actions::{subject_kpi, ActionInput, ActionPatch, Measured};
 pub use cache::{KpiCache, View};
 pub use catalog::CatalogUpgrade;
 pub use kpi::{

@@ -1,6 +1,7 @@
 //! Pure domain types and rules: periods, the report and its validation, the network and
 //! its groups, the KPI catalog and engine, group statistics and disclosure control. No I/O.
 
+pub mod actions;
 pub mod disclosure;
 pub mod fields;
 pub mod group;

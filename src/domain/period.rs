@@ -76,6 +76,20 @@ impl fmt::Display for Month {
     }
 }
 
+/// As `YYYY-MM` text (JSON records that keep months).
+impl serde::Serialize for Month {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Month {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Month, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl FromStr for Month {
     type Err = MonthParseError;
 

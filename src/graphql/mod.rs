@@ -32,6 +32,7 @@ pub struct Query(
     kpi::KpiQuery,
     kpi::PublicationQuery,
     management::TargetQuery,
+    management::ActionQuery,
 );
 
 /// Every mutation.
@@ -41,6 +42,7 @@ pub struct Mutation(
     kpi::KpiMutation,
     kpi::PublicationMutation,
     management::TargetMutation,
+    management::ActionMutation,
 );
 
 use crate::app::App;

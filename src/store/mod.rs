@@ -21,8 +21,8 @@ use crate::domain::{Dealer, Month, Region, RegionAssignment, Values};
 /// Every part of the storage contract, for `use crate::store::prelude::*`.
 pub mod prelude {
     pub use super::{
-        BulkStore, ChangeStore, FactStore, Maintenance, NetworkStore, PublicationStore,
-        ReportStore, Store, TargetStore,
+        ActionStore, BulkStore, ChangeStore, FactStore, Maintenance, NetworkStore,
+        PublicationStore, ReportStore, Store, TargetStore,
     };
 }
 
@@ -36,6 +36,7 @@ pub trait Store:
     + ChangeStore
     + PublicationStore
     + TargetStore
+    + ActionStore
     + BulkStore
     + Send
     + Sync
@@ -51,6 +52,7 @@ impl<T> Store for T where
         + ChangeStore
         + PublicationStore
         + TargetStore
+        + ActionStore
         + BulkStore
         + Send
         + Sync
@@ -227,6 +229,40 @@ pub trait TargetStore: Send + Sync {
         from: Month,
         to: Month,
     ) -> StoreResult<Vec<(String, Month, Values)>>;
+}
+
+/// Action plans: items, their revisions and follow-ups.
+#[async_trait]
+pub trait ActionStore: Send + Sync {
+    /// Creates an item (revision 1, with its first revision recorded).
+    async fn create_action(&self, new: &NewAction) -> StoreResult<ActionRecord>;
+    /// One item.
+    async fn action(&self, id: i64) -> StoreResult<Option<ActionRecord>>;
+    /// Writes the next revision of an item's state; `Conflict` when it is not at
+    /// `expected_revision`.
+    async fn update_action(
+        &self,
+        id: i64,
+        expected_revision: i32,
+        state: &ActionState,
+        reason: Option<&str>,
+        author: &str,
+        now: i64,
+    ) -> StoreResult<ActionRecord>;
+    /// Items by filter, in id order.
+    async fn actions(&self, filter: &ActionFilter) -> StoreResult<Vec<ActionRecord>>;
+    /// Every revision of an item, oldest first.
+    async fn action_revisions(&self, id: i64) -> StoreResult<Vec<ActionRevision>>;
+    /// Appends a follow-up note.
+    async fn add_followup(
+        &self,
+        id: i64,
+        author: &str,
+        note: &str,
+        now: i64,
+    ) -> StoreResult<FollowUp>;
+    /// The follow-ups of these items, in order.
+    async fn followups(&self, ids: &[i64]) -> StoreResult<Vec<FollowUp>>;
 }
 
 /// The change log that keeps in-process caches in step across replicas.

@@ -449,3 +449,86 @@ pub struct TargetWrite {
     /// When the facts were computed (wall clock, for incremental pulls).
     pub facts_at: i64,
 }
+
+/// The editable state of an action item (what its revisions record).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ActionState {
+    /// 现状: the problem as observed.
+    pub problem: String,
+    /// 主要缺失因素: the main cause.
+    pub cause: String,
+    /// 改进措施 / 行动方案: the countermeasure.
+    pub countermeasure: String,
+    /// 责任人: who carries it out (a name).
+    pub owner: String,
+    /// 责任部门: the department.
+    pub department: String,
+    pub due_month: Month,
+    pub status: crate::domain::actions::ActionStatus,
+    /// The value aimed at, in hundredths of the KPI's display unit.
+    pub expected: Option<i64>,
+}
+
+/// An action item as it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRecord {
+    pub id: i64,
+    pub dealer_code: String,
+    /// A KPI code or a target item code.
+    pub subject: String,
+    pub state: ActionState,
+    pub baseline_from: Month,
+    pub baseline_to: Month,
+    /// The subject's summed numerator and denominator over the baseline period.
+    pub baseline: Option<(i64, i64)>,
+    pub revision: i32,
+    pub created_at: i64,
+    pub created_by: String,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+/// A new action item (revision 1).
+#[derive(Debug, Clone)]
+pub struct NewAction {
+    pub dealer_code: String,
+    pub subject: String,
+    pub state: ActionState,
+    pub baseline_from: Month,
+    pub baseline_to: Month,
+    pub baseline: Option<(i64, i64)>,
+    pub author: String,
+    pub now: i64,
+}
+
+/// One revision of an action item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRevision {
+    pub revision: i32,
+    pub state: ActionState,
+    pub reason: Option<String>,
+    pub author: String,
+    pub at: i64,
+}
+
+/// A follow-up note.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUp {
+    pub item_id: i64,
+    pub seq: i32,
+    pub at: i64,
+    pub author: String,
+    pub note: String,
+}
+
+/// Which action items to list: of these dealers (all when `None`), in these statuses (all
+/// when empty), due in `due_from..=due_to` when set, after id `after`, at most `limit`.
+#[derive(Debug, Clone, Default)]
+pub struct ActionFilter {
+    pub dealers: Option<Vec<String>>,
+    pub statuses: Vec<crate::domain::actions::ActionStatus>,
+    pub due_from: Option<Month>,
+    pub due_to: Option<Month>,
+    pub after: Option<i64>,
+    pub limit: i64,
+}

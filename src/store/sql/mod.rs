@@ -5,6 +5,7 @@
 //! and which migration set runs. Each concern implements its part of the [`Store`] contract
 //! in a file of its own, through a macro instantiated for both backends.
 
+mod actions;
 mod bulk;
 mod changes;
 mod common;
