@@ -748,6 +748,34 @@ fn ops() -> Vec<Op> {
             initially: Some(json!({ "actionItem": { "followUps": [] } })),
             check: |_, d, _| same("addFollowUp", &d["addFollowUp"]["note"], json!("n")),
         },
+        Op {
+            name: "exceptions(nation)",
+            doc: r#"{ exceptions(period: { month: "2024-05" }) { dealersInScope } }"#,
+            vars: |_, _| json!({}),
+            allowed: everyone,
+            prep: Prep::Network,
+            watch: None,
+            initially: None,
+            // Four dealers in May; EAST has D1, WEST D2 and D3 (moved in April); a dealer itself.
+            check: |p, d, _| {
+                let n = match p {
+                    P::Admin | P::Bi => 4,
+                    P::MgrWest => 2,
+                    P::MgrEast | P::D1 | P::D2 => 1,
+                };
+                same("dealersInScope", &d["exceptions"]["dealersInScope"], json!(n))
+            },
+        },
+        Op {
+            name: "agenda(EAST)",
+            doc: r#"{ agenda(regionCode: "EAST", month: "2024-05") { month } }"#,
+            vars: |_, _| json!({}),
+            allowed: |p| p != P::MgrWest,
+            prep: Prep::Network,
+            watch: None,
+            initially: None,
+            check: |_, d, _| same("agenda", &d["agenda"]["month"], json!("2024-05")),
+        },
     ]
 }
 
@@ -868,7 +896,7 @@ async fn role_operation_matrix() {
         failures.extend(run_row(op).await);
         cells += PRINCIPALS.len();
     }
-    assert_eq!(cells, 49 * 6, "every operation is tried by every principal");
+    assert_eq!(cells, 51 * 6, "every operation is tried by every principal");
     assert!(
         failures.is_empty(),
         "{} wrong cells:\n{}",
@@ -978,7 +1006,16 @@ fn the_matrix_rules_are_as_specified() {
         allowed("actionItem(D1's)"),
         [P::Admin, P::Bi, P::MgrEast, P::D1]
     );
-    for name in ["targetItems", "phasingProfile", "actionItems"] {
+    assert_eq!(
+        allowed("agenda(EAST)"),
+        [P::Admin, P::Bi, P::MgrEast, P::D1, P::D2]
+    );
+    for name in [
+        "targetItems",
+        "phasingProfile",
+        "actionItems",
+        "exceptions(nation)",
+    ] {
         assert_eq!(allowed(name), PRINCIPALS, "{name}");
     }
     assert_eq!(allowed("submissionStatus(2024-05)"), PRINCIPALS);

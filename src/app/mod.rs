@@ -8,6 +8,7 @@ mod catalog;
 mod health;
 mod kpi;
 mod load;
+mod meeting;
 mod network;
 mod peers;
 mod publication;
@@ -23,6 +24,7 @@ pub use kpi::{
     TrendPoint,
 };
 pub use load::LoadSummary;
+pub use meeting::{Agenda, DealerExceptions, Exception, ExceptionKind, ExceptionsView};
 pub use network::{DealerInput, DealerPatch};
 pub use publication::{MonthPublication, PublicationState};
 pub use reports::{Outcome, StatusCounts, SubmissionStatus, SubmitOutcome};

@@ -33,6 +33,7 @@ pub struct Query(
     kpi::PublicationQuery,
     management::TargetQuery,
     management::ActionQuery,
+    management::MeetingQuery,
 );
 
 /// Every mutation.

@@ -8,6 +8,8 @@ mod publication;
 mod query;
 mod types;
 
+pub use inputs::{PeriodInput, ScopeInput};
 pub use mutation::KpiMutation;
 pub use publication::{PublicationMutation, PublicationQuery};
 pub use query::KpiQuery;
+pub use types::{GuidelineStatus, PeriodInfo};
