@@ -29,7 +29,17 @@ pub struct TestApp {
     issuer: JwtIssuer,
     db: Db,
     settings: Settings,
+    server: tokio::task::AbortHandle,
     _guard: Option<DbGuard>,
+}
+
+impl Drop for TestApp {
+    /// Stops the server so that its pool closes: a test that starts many services (the
+    /// authorization matrix starts one per row) would otherwise hold PostgreSQL
+    /// connections until it ends and run out of them.
+    fn drop(&mut self) {
+        self.server.abort();
+    }
 }
 
 /// Where a test's database is, to open it again (another replica).
@@ -161,11 +171,12 @@ impl TestApp {
         app.upgrade_catalog().await.expect("catalog upgrade");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(msi_hub::http::serve(
+        let server = tokio::spawn(msi_hub::http::serve(
             app.clone(),
             listener,
             std::future::pending(),
-        ));
+        ))
+        .abort_handle();
         TestApp {
             base,
             client: reqwest::Client::new(),
@@ -173,6 +184,7 @@ impl TestApp {
             issuer,
             db,
             settings,
+            server,
             _guard: None,
         }
     }
