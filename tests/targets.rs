@@ -211,6 +211,42 @@ async fn the_yearly_cycle_phasing_progress_and_achievement() {
     let r = ranks(&t.ok(&admin, RANKING, json!({})).await);
     assert_eq!(r, [("D1".into(), 1, 110.0), ("D2".into(), 2, 105.0)]);
 
+    // A region's achievement is Σ actual / Σ phased target over the dealers it held each
+    // month. D3 gets 600 (even: 50 a month); it moved from EAST to WEST in April. To April,
+    // WEST: D2 420 / 400 and D3's April 50 / 50 = 470 / 450; EAST: D1 1 100 / 1 000 and
+    // D3's January to March 150 / 150 = 1 250 / 1 150.
+    let d3 = |q: (String, Value)| {
+        let (s, mut v) = q;
+        v["d"] = json!("D3");
+        (s, v)
+    };
+    ok(&t, &admin, d3(save("brand_ros", "600", 0, None))).await;
+    ok(&t, &admin, step("proposeTarget", "D3", "brand_ros", 1)).await;
+    ok(&t, &admin, step("approveTarget", "D3", "brand_ros", 2)).await;
+    let q = r#"{ benchmarks(kpi: "achievement_brand_ros", period: { kind: YEAR_TO_DATE, month: "2024-04" }) {
+      nation { pooled numerator denominator dealersWithValue }
+      regions { regionCode aggregate { pooled numerator denominator dealersWithValue } } } }"#;
+    let b = t.ok(&admin, q, json!({})).await["benchmarks"].clone();
+    let region = |code: &str| {
+        b["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["regionCode"] == code)
+            .unwrap()["aggregate"]
+            .clone()
+    };
+    let (west, east_agg) = (region("WEST"), region("EAST"));
+    assert_eq!((&west["numerator"], &west["denominator"]), (&json!("470"), &json!("450")), "{b}");
+    assert!(close(&west["pooled"], 470.0 * 100.0 / 450.0), "{b}");
+    assert_eq!((&east_agg["numerator"], &east_agg["denominator"]), (&json!("1250"), &json!("1150")), "{b}");
+    assert!(close(&east_agg["pooled"], 1250.0 * 100.0 / 1150.0), "{b}");
+    // The nation: 1 100 + 420 + 200 over 1 000 + 400 + 200.
+    assert!(close(&b["nation"]["pooled"], 1720.0 * 100.0 / 1600.0), "{b}");
+    assert_eq!(b["nation"]["dealersWithValue"], 3, "{b}");
+    let r = ranks(&t.ok(&admin, RANKING, json!({})).await);
+    assert_eq!(r[2], ("D3".into(), 3, 100.0), "{r:?}");
+
     // An approved target changes only by a manager's hand, with a reason; re-phased:
     // 3 000 × 100 / 1 300 = 230.77 → 230 (remainder 1 000), March 461.54 → 461 (700); 9
     // left go to the nine earliest months of remainder 1 000.
@@ -233,8 +269,9 @@ async fn the_yearly_cycle_phasing_progress_and_achievement() {
         ["231", "231", "461", "231", "231", "231", "231", "231", "231", "231", "230", "230"]
     );
     let r = ranks(&t.ok(&admin, RANKING, json!({})).await);
-    // 1 100 / (231 + 231 + 461 + 231 = 1 154)
-    assert!((r[1].2 - 1100.0 * 100.0 / 1154.0).abs() < 1e-9, "{r:?}");
+    // 1 100 / (231 + 231 + 461 + 231 = 1 154): last, behind D2 (105 %) and D3 (100 %).
+    assert_eq!(r[2].0, "D1", "{r:?}");
+    assert!((r[2].2 - 1100.0 * 100.0 / 1154.0).abs() < 1e-9, "{r:?}");
 
     // Every step is a revision with its author and reason.
     let q = r#"{ targetRevisions(dealerCode: "D1", year: 2024, item: "brand_ros") { revision status value reason author } }"#;
