@@ -26,6 +26,9 @@ async fn demo_loads_once_and_shows_missing_and_late_dealers() {
     assert!(t.app.load_demo(true).await.unwrap().is_none());
     let second = t.app.load_demo(false).await.unwrap().unwrap();
     assert_eq!(second.reports_inserted, 0);
+    assert!(first.targets_inserted > 240 * 6, "{first:?}");
+    assert!((24..=40).contains(&first.actions_created), "{first:?}");
+    assert_eq!((second.targets_inserted, second.actions_created), (0, 0));
     assert_eq!(t.app.dealer_count().await.unwrap() as usize, first.dealers);
 
     let admin = t.admin();
@@ -73,4 +76,83 @@ async fn demo_loads_once_and_shows_missing_and_late_dealers() {
     let r = t.ok(&admin, q, json!({})).await["report"].clone();
     assert_eq!(r["revision"], 1);
     assert!(r["totals"]["roTotal"].as_i64().unwrap() > 0);
+
+    // The management loop is there at first start. The demo ends in May: the first region's
+    // 2024 targets are still negotiated (one returned, the others proposed or drafted),
+    // every other dealer's approved, so ranking by achievement rides the engine.
+    let q = r#"{ dealers(regionCode: "R01", first: 200) { edges { node { code } } } }"#;
+    let r01: Vec<String> = t.ok(&admin, q, json!({})).await["dealers"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["code"].as_str().unwrap().to_string())
+        .collect();
+    let mut statuses = std::collections::BTreeMap::new();
+    let mut negotiating = Vec::new();
+    for code in &r01 {
+        let q = format!(r#"{{ targets(dealerCode: "{code}", year: 2024) {{ item status }} }}"#);
+        for t in t.ok(&admin, &q, json!({})).await["targets"]
+            .as_array()
+            .unwrap()
+        {
+            let status = t["status"].as_str().unwrap().to_string();
+            if status != "APPROVED" && t["item"] == "brand_ros" {
+                negotiating.push(code.clone());
+            }
+            *statuses.entry(status).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(statuses.get("RETURNED"), Some(&6), "{statuses:?}");
+    assert!(
+        statuses.get("PROPOSED") > Some(&6) && statuses.get("DRAFT") > Some(&0),
+        "{statuses:?}"
+    );
+    // (those approved moved in from other regions)
+    assert!(statuses.get("APPROVED") < Some(&60), "{statuses:?}");
+    let q = r#"{ ranking(kpi: "achievement_brand_ros", period: { kind: YEAR_TO_DATE, month: "2024-04" }, first: 500) {
+      aggregate { pooled dealersWithValue } missingDealers entries { edges { node { dealerCode rank value } } } } }"#;
+    let r = t.ok(&admin, q, json!({})).await["ranking"].clone();
+    let with_value = r["aggregate"]["dealersWithValue"].as_u64().unwrap() as usize;
+    assert!(with_value > 150, "{r}");
+    let pooled = r["aggregate"]["pooled"].as_f64().unwrap();
+    assert!(
+        (90.0..125.0).contains(&pooled),
+        "targets a little above last year's pace: {pooled}"
+    );
+    let missing = r["missingDealers"].as_array().unwrap();
+    assert!(negotiating.len() > 20, "{negotiating:?}");
+    assert!(
+        negotiating.iter().all(|c| missing.contains(&json!(c))),
+        "no approved target, no achievement"
+    );
+
+    // Action items in several states, and the meeting view shows what they answer.
+    let q = r#"{ actionItems(first: 100) { nodes { dealerCode status overdue effect followUps { note } } } }"#;
+    let items = t.ok(&admin, q, json!({})).await["actionItems"]["nodes"].clone();
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len() as u64, first.actions_created);
+    let states: std::collections::BTreeSet<&str> = items
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    assert!(states.len() >= 4, "{states:?}");
+    assert!(
+        items.iter().any(|i| i["overdue"] == true),
+        "some are overdue"
+    );
+    assert!(
+        items.iter().any(|i| i["effect"] != "PENDING"),
+        "some are measured"
+    );
+    let q = r#"{ exceptions(period: { month: "2024-04" }, first: 200) { dealersInScope dealersWithExceptions
+      dealers { dealerCode uncovered exceptions { kind actionItems { id } } } } }"#;
+    let e = t.ok(&admin, q, json!({})).await["exceptions"].clone();
+    assert!(e["dealersWithExceptions"].as_u64().unwrap() > 0, "{e}");
+    let answered = e["dealers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["exceptions"].as_array().unwrap())
+        .any(|x| !x["actionItems"].as_array().unwrap().is_empty());
+    assert!(answered, "some exceptions have their countermeasure");
 }

@@ -237,12 +237,23 @@ async fn the_yearly_cycle_phasing_progress_and_achievement() {
             .clone()
     };
     let (west, east_agg) = (region("WEST"), region("EAST"));
-    assert_eq!((&west["numerator"], &west["denominator"]), (&json!("470"), &json!("450")), "{b}");
+    assert_eq!(
+        (&west["numerator"], &west["denominator"]),
+        (&json!("470"), &json!("450")),
+        "{b}"
+    );
     assert!(close(&west["pooled"], 470.0 * 100.0 / 450.0), "{b}");
-    assert_eq!((&east_agg["numerator"], &east_agg["denominator"]), (&json!("1250"), &json!("1150")), "{b}");
+    assert_eq!(
+        (&east_agg["numerator"], &east_agg["denominator"]),
+        (&json!("1250"), &json!("1150")),
+        "{b}"
+    );
     assert!(close(&east_agg["pooled"], 1250.0 * 100.0 / 1150.0), "{b}");
     // The nation: 1 100 + 420 + 200 over 1 000 + 400 + 200.
-    assert!(close(&b["nation"]["pooled"], 1720.0 * 100.0 / 1600.0), "{b}");
+    assert!(
+        close(&b["nation"]["pooled"], 1720.0 * 100.0 / 1600.0),
+        "{b}"
+    );
     assert_eq!(b["nation"]["dealersWithValue"], 3, "{b}");
     let r = ranks(&t.ok(&admin, RANKING, json!({})).await);
     assert_eq!(r[2], ("D3".into(), 3, 100.0), "{r:?}");

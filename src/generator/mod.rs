@@ -13,12 +13,14 @@
 //! the domain reference calls plausible (comebacks 1–3 %, productivity 90–130 %,
 //! utilization 75–95 %, parts fill rate 85–98 %, management internalization 50–90 %…).
 
+pub mod actions;
 mod calibration;
 mod names;
 mod network;
 mod profile;
 mod rng;
 mod submission;
+pub mod targets;
 #[cfg(test)]
 mod tests;
 mod values;

@@ -24,6 +24,10 @@ pub(super) enum Stream {
     Stock,
     /// When the month's report was submitted.
     Submission,
+    /// A dealer's targets of a year.
+    Target,
+    /// A dealer's action plan.
+    Action,
 }
 
 /// SplitMix64's finalizer: a bijective mix with good avalanche.

@@ -343,6 +343,10 @@ pub trait BulkStore: Send + Sync {
         reports: &[BulkReport],
         facts: &[FactRow],
     ) -> StoreResult<Vec<(String, Month)>>;
+    /// Inserts dealer targets with their revisions and phased months, skipping those that
+    /// exist (idempotent); no fact is recomputed (the loader computes achievement with the
+    /// reports). Returns how many were inserted.
+    async fn load_targets(&self, targets: &[BulkTarget]) -> StoreResult<u64>;
     /// Sets a parameter without recomputing anything (bulk loading, before the facts).
     async fn put_param_if_absent(
         &self,

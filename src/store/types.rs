@@ -431,6 +431,22 @@ pub struct TargetRevision {
     pub at: i64,
 }
 
+/// A dealer target for bulk loading (the generator's), with the revisions that led to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkTarget {
+    pub dealer_code: String,
+    pub year: i32,
+    /// A target item code.
+    pub item: String,
+    pub value: i64,
+    pub status: crate::domain::targets::TargetStatus,
+    pub phasing: Option<crate::domain::targets::PhasingBasis>,
+    /// Approved: the phased months, January first.
+    pub months: Option<[i64; 12]>,
+    /// Oldest first; the last is the target's state.
+    pub revisions: Vec<TargetRevision>,
+}
+
 /// A change to a target: the next revision, written only if the current one is
 /// `expected_revision` (0: none yet).
 #[derive(Debug, Clone)]

@@ -67,6 +67,66 @@ macro_rules! bulk_sql {
                 Ok(())
             }
 
+            async fn load_targets(&self, targets: &[BulkTarget]) -> StoreResult<u64> {
+                let (_writer, mut tx) = self.begin_write().await?;
+                let mut inserted = std::collections::BTreeSet::new();
+                for chunk in targets.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO targets (scope, code, year, item, value, status, revision, phasing, comment, updated_at, updated_by) ");
+                    q.push_values(chunk, |mut b, t| {
+                        let last = t.revisions.last();
+                        b.push_bind(TargetScope::Dealer.as_str())
+                            .push_bind(&t.dealer_code)
+                            .push_bind(t.year)
+                            .push_bind(&t.item)
+                            .push_bind(t.value)
+                            .push_bind(t.status.code())
+                            .push_bind(last.map_or(1, |r| r.revision))
+                            .push_bind(t.phasing.map(super::targets::phasing_code))
+                            .push_bind(last.and_then(|r| r.reason.clone()))
+                            .push_bind(last.map_or(0, |r| r.at))
+                            .push_bind(last.map_or(String::new(), |r| r.author.clone()));
+                    });
+                    q.push(" ON CONFLICT (scope, code, year, item) DO NOTHING RETURNING code, year, item");
+                    for r in q.build().fetch_all(&mut *tx).await? {
+                        inserted.insert((r.try_get::<String, _>("code")?, r.try_get::<i32, _>("year")?, r.try_get::<String, _>("item")?));
+                    }
+                }
+                let new: Vec<&BulkTarget> = targets.iter().filter(|t| inserted.contains(&(t.dealer_code.clone(), t.year, t.item.clone()))).collect();
+                let revisions: Vec<(&BulkTarget, &TargetRevision)> = new.iter().flat_map(|t| t.revisions.iter().map(move |r| (*t, r))).collect();
+                for chunk in revisions.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO target_revisions (scope, code, year, item, revision, status, value, reason, author, at) ");
+                    q.push_values(chunk, |mut b, (t, r)| {
+                        b.push_bind(TargetScope::Dealer.as_str())
+                            .push_bind(&t.dealer_code)
+                            .push_bind(t.year)
+                            .push_bind(&t.item)
+                            .push_bind(r.revision)
+                            .push_bind(r.status.code())
+                            .push_bind(r.value)
+                            .push_bind(&r.reason)
+                            .push_bind(&r.author)
+                            .push_bind(r.at);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                let mut months = Vec::new();
+                for t in &new {
+                    let (Some(values), Some(jan)) = (t.months, Month::new(t.year, 1)) else {
+                        continue;
+                    };
+                    months.extend(values.iter().enumerate().map(|(i, v)| (&t.dealer_code, jan.plus(i as i32).index(), &t.item, *v)));
+                }
+                for chunk in months.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO target_months (dealer_code, month, item, value) ");
+                    q.push_values(chunk, |mut b, (d, m, i, v)| {
+                        b.push_bind(*d).push_bind(*m).push_bind(*i).push_bind(*v);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(inserted.len() as u64)
+            }
+
             async fn load_reports(&self, reports: &[BulkReport], facts: &[FactRow]) -> StoreResult<Vec<(String, Month)>> {
                 let (_writer, mut tx) = self.begin_write().await?;
                 let mut inserted = std::collections::BTreeSet::new();

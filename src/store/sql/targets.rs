@@ -7,7 +7,7 @@ use crate::domain::targets::{PhasingBasis, TargetItem, TargetStatus};
 const TARGET_COLUMNS: &str =
     "scope, code, year, item, value, status, revision, phasing, comment, updated_at, updated_by";
 
-fn phasing_code(p: PhasingBasis) -> &'static str {
+pub(super) fn phasing_code(p: PhasingBasis) -> &'static str {
     match p {
         PhasingBasis::NationalProfile => "NATIONAL_PROFILE",
         PhasingBasis::PreviousYear => "PREVIOUS_YEAR",

@@ -1,5 +1,8 @@
 //! Loading generated networks (the demo, benchmark data) through the store, with progress.
 
+mod actions;
+mod targets;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
@@ -9,6 +12,7 @@ use crate::domain::network::region_at;
 use crate::domain::{Month, RegionAssignment, Values};
 use crate::generator::{self, Spec};
 use crate::store::FactRow;
+use targets::TargetPlan;
 
 /// What a load did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,6 +22,10 @@ pub struct LoadSummary {
     pub reports_inserted: u64,
     /// KPI facts computed for the inserted reports.
     pub facts: u64,
+    /// Dealer targets inserted now (a second load inserts 0).
+    pub targets_inserted: u64,
+    /// Action items created now (none when the network has some already).
+    pub actions_created: u64,
     pub months: usize,
 }
 
@@ -73,13 +81,16 @@ impl App {
             months: months.len(),
             ..Default::default()
         };
+        let mut plan = TargetPlan::new(spec, &network);
         for (i, &month) in months.iter().enumerate() {
             let reports = generator::reports_for_month(spec, &network, month);
+            let mut new_targets = Vec::new();
             // Facts for every report of the month; the store keeps those of the reports it
             // inserts, in the same transaction (a killed load re-runs cleanly).
             let now = self.wall_ms();
             let mut facts = Vec::new();
             for r in &reports {
+                new_targets.extend(plan.report(&r.dealer_code, month, &r.values));
                 let months = recent.entry(r.dealer_code.clone()).or_default();
                 months.insert(month, r.values.clone());
                 while months
@@ -93,15 +104,10 @@ impl App {
                     .map(Vec::as_slice)
                     .unwrap_or_default();
                 let region = |m: Month| region_at(history, m).map(str::to_string);
-                for (m, fact) in kpi::dealer_facts(
-                    months,
-                    month,
-                    month,
-                    &params,
-                    &region,
-                    &kpi::no_targets,
-                    None,
-                ) {
+                let target = |m: Month, item| plan.month_target(&r.dealer_code, m, item);
+                for (m, fact) in
+                    kpi::dealer_facts(months, month, month, &params, &region, &target, None)
+                {
                     let Some(region_code) = region(m) else {
                         continue;
                     };
@@ -115,6 +121,9 @@ impl App {
                     });
                 }
             }
+            // Targets before the reports whose achievement they carry: a load killed between
+            // the two runs again to the same targets (skipped) and the same facts.
+            summary.targets_inserted += self.store.load_targets(&new_targets).await?;
             let inserted: HashSet<(String, Month)> = self
                 .store
                 .load_reports(&reports, &facts)
@@ -128,13 +137,17 @@ impl App {
                 .count() as u64;
             progress(i + 1, months.len(), summary.reports_inserted);
         }
+        summary.targets_inserted += self.store.load_targets(&plan.next_year()).await?;
         self.store.analyze().await?;
         // The months that have closed are published, as the scheduler would have done.
         self.publish_due().await?;
+        summary.actions_created = self.load_action_plans(spec, &network).await?;
         tracing::info!(
             dealers = summary.dealers,
             reports = summary.reports_inserted,
             facts = summary.facts,
+            targets = summary.targets_inserted,
+            actions = summary.actions_created,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "network loaded"
         );
