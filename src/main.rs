@@ -165,8 +165,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => tracing::info!("migrations are up to date"),
         Command::Demo => match app.load_demo(false).await? {
             Some(s) => println!(
-                "demo network: {} dealers, {} months, {} reports inserted",
-                s.dealers, s.months, s.reports_inserted
+                "demo network: {} dealers, {} months, {} reports, {} targets and {} action items inserted",
+                s.dealers, s.months, s.reports_inserted, s.targets_inserted, s.actions_created
             ),
             None => unreachable!("load_demo(false) always loads"),
         },
@@ -193,8 +193,8 @@ async fn main() -> anyhow::Result<()> {
                 })
                 .await?;
             println!(
-                "generated: {} dealers, {} months, {} reports inserted",
-                s.dealers, s.months, s.reports_inserted
+                "generated: {} dealers, {} months, {} reports, {} targets and {} action items inserted",
+                s.dealers, s.months, s.reports_inserted, s.targets_inserted, s.actions_created
             );
         }
         Command::Token {

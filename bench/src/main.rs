@@ -9,6 +9,8 @@
 //! |---------------------|----------------------------------------------------------------------|
 //! | `ranking`           | national ranking of `first_time_fix` for M, first page of 50         |
 //! | `ranking_rolling12` | the same over the 12 months ending with M                            |
+//! | `ranking_achievement` | national ranking by achievement of the brand-RO target (`achievement_brand_ros`), year to date at M, first page of 50 |
+//! | `exceptions`        | the exceptions of one region for M (regions in turn, first page of 50 dealers, with the action items answering each) |
 //! | `scorecard`         | every KPI of one dealer for M (dealers vary among the first 100)     |
 //! | `scorecard_dealer`  | the same asked by dealer users, each of its own scorecard with its own token, for the latest month ≤ M published to dealers (dealers vary among the first 100 that reported it); checked to be answered from the published snapshot |
 //! | `trend`             | three KPIs of one dealer over the 36 months ending with M            |

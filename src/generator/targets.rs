@@ -81,10 +81,18 @@ pub fn dealer_targets(
 ) -> Vec<BulkTarget> {
     let mut r = stream(spec.seed, Stream::Target, index, year);
     let growth = uni(&mut r, 1.03, 1.12);
-    // Proposed in early December of the year before, approved two weeks later; never after
-    // "now" (a proposal for next year may be days old).
+    // Proposed in early December of the year before, approved two weeks later; a step that
+    // would lie after "now" (next year's, negotiated in the autumn) is dated as many days
+    // before now as it came before the 16th.
     let dec = Month::new(year - 1, 12).expect("a valid year");
-    let at = |day: i64| (month_start_ms(dec) + day * DAY_MS).min(spec.now_ms);
+    let at = |day: i64| {
+        let t = month_start_ms(dec) + day * DAY_MS;
+        if t <= spec.now_ms {
+            t
+        } else {
+            spec.now_ms - (16 - day) * DAY_MS
+        }
+    };
     let dealer = format!("{AUTHOR}:{code}");
     let manager = format!("{AUTHOR}:manager");
     TargetItem::ALL

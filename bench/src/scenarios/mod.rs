@@ -2,6 +2,7 @@
 
 mod amend;
 mod facts;
+mod management;
 mod reads;
 mod report_input;
 mod submit;
@@ -18,9 +19,11 @@ use crate::load::measure;
 use crate::measure::Outcome;
 
 /// Every scenario, in the order they run.
-pub const SCENARIOS: [&str; 9] = [
+pub const SCENARIOS: [&str; 11] = [
     "ranking",
     "ranking_rolling12",
+    "ranking_achievement",
+    "exceptions",
     "scorecard",
     "scorecard_dealer",
     "trend",
@@ -32,6 +35,8 @@ pub const SCENARIOS: [&str; 9] = [
 
 /// KPI of the ranking scenarios.
 pub const RANKING_KPI: &str = "first_time_fix";
+/// KPI of the achievement ranking: brand ROs against their phased target.
+pub const ACHIEVEMENT_KPI: &str = "achievement_brand_ros";
 /// KPIs of one trend request (a dashboard panel).
 pub const TREND_KPIS: [&str; 3] = ["first_time_fix", "absorption", "technician_productivity"];
 /// Months of a trend.
@@ -73,6 +78,20 @@ pub async fn run(
                 m,
             );
             vec![measure(name, gql, load, cfg).await]
+        }
+        "ranking_achievement" => {
+            let jan = m.plus(1 - m.month() as i32);
+            let load = reads::ranking_load(
+                admin,
+                ACHIEVEMENT_KPI,
+                json!({ "kind": "YEAR_TO_DATE", "month": m.to_string() }),
+                jan,
+                m,
+            );
+            vec![measure(name, gql, load, cfg).await]
+        }
+        "exceptions" => {
+            vec![measure(name, gql, management::exceptions_load(admin, data), cfg).await]
         }
         "scorecard" => vec![measure(name, gql, reads::scorecard_load(admin, data), cfg).await],
         "scorecard_dealer" => {
