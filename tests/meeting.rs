@@ -248,3 +248,43 @@ async fn the_agenda_carries_open_items_over_and_lists_the_gaps_without_one() {
         "FORBIDDEN"
     );
 }
+
+/// The meeting views keep what they read from the database between requests (report
+/// states, open action items): what changes meanwhile, here or on another replica, shows at
+/// the next ask.
+#[tokio::test]
+async fn exceptions_stay_current_as_reports_and_items_change() {
+    let t = network().await;
+    let june20 =
+        |s: &mut msi_hub::config::Settings| s.now = Some("2024-06-20T04:00:00Z".parse().unwrap());
+    let (a, b) = (t.replica_with(june20).await, t.replica_with(june20).await);
+    let admin = a.admin();
+    let west = json!({ "s": { "kind": "REGION", "regionCode": "WEST" } });
+    let d1 = |r: &Value| summary(r).into_iter().find(|(d, _)| d == "D1").unwrap().1;
+    let first = a.ok(&admin, EXCEPTIONS, json!({})).await;
+    assert!(d1(&first).contains(&ex("BOTTOM_QUARTILE", "first_time_fix", true)));
+    let r = a.ok(&admin, EXCEPTIONS, west.clone()).await;
+    assert!(summary(&r).contains(&("D3".into(), vec![ex("MISSING_REPORT", "2024-05", false)])));
+
+    // An item on D1's first-time fix, made on the other replica: covered at the next ask.
+    let item = json!({ "i": { "dealerCode": "D1", "subject": "first_time_fix", "problem": "p", "cause": "c",
+        "countermeasure": "m", "owner": "o", "department": "d", "dueMonth": "2024-08" } });
+    b.ok(
+        &admin,
+        "mutation($i: ActionItemInput!) { createActionItem(input: $i) { id } }",
+        item,
+    )
+    .await;
+    let again = a.ok(&admin, EXCEPTIONS, json!({})).await;
+    assert!(
+        d1(&again).contains(&ex("BOTTOM_QUARTILE", "first_time_fix", false)),
+        "{again}"
+    );
+
+    // D3 reports May on the other replica (late now): no longer missing, late instead.
+    let s = submit(&b, &admin, "D3", "2024-05", clean(&[])).await;
+    assert_eq!(s["outcome"], "ACCEPTED", "{s}");
+    let r = a.ok(&admin, EXCEPTIONS, west).await;
+    let d3 = summary(&r).into_iter().find(|(d, _)| d == "D3").unwrap().1;
+    assert_eq!(d3, vec![ex("LATE_REPORT", "2024-05", false)], "{r}");
+}

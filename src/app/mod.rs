@@ -93,6 +93,8 @@ pub struct App {
     verifier: JwtVerifier,
     /// Per dealer-month KPI pairs in memory, kept in step through the change log.
     cache: KpiCache,
+    /// The meeting views' reads from the database, while they stay current.
+    meeting: meeting::MeetingMemo,
     /// False while `serve` warms the KPI cache: `/readyz` then answers 503.
     pub ready: std::sync::atomic::AtomicBool,
     /// The HS256 secret, when tokens are HS256 (the `token` command signs with it).
@@ -171,6 +173,7 @@ impl App {
             settings,
             verifier,
             cache,
+            meeting: Default::default(),
             ready: std::sync::atomic::AtomicBool::new(true),
             hs256_secret,
         })

@@ -251,6 +251,9 @@ pub trait ActionStore: Send + Sync {
     ) -> StoreResult<ActionRecord>;
     /// Items by filter, in id order.
     async fn actions(&self, filter: &ActionFilter) -> StoreResult<Vec<ActionRecord>>;
+    /// (items, Σ revisions): both only grow (items are never deleted, every change is a
+    /// new revision), so any write since an earlier answer changes it.
+    async fn actions_version(&self) -> StoreResult<(i64, i64)>;
     /// Every revision of an item, oldest first.
     async fn action_revisions(&self, id: i64) -> StoreResult<Vec<ActionRevision>>;
     /// Appends a follow-up note.

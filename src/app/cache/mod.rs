@@ -116,6 +116,8 @@ struct State {
     publications: Option<Arc<BTreeMap<Month, i32>>>,
     memo: HashMap<MemoKey, MemoEntry>,
     memo_bytes: usize,
+    /// Changes of the log applied so far (see [`KpiCache::changes_applied`]).
+    applied: u64,
 }
 
 impl State {
@@ -261,6 +263,13 @@ impl KpiCache {
         s.month_bytes + s.memo_bytes
     }
 
+    /// How many changes of the log this cache has applied: what was read from the
+    /// database after a [`refresh`](Self::refresh) (reports, dealers, regions) is still
+    /// current while this number stays the same (a gap filled late counts too).
+    pub fn changes_applied(&self) -> u64 {
+        self.read().applied
+    }
+
     /// Applies what other writers (this process included) changed since the last look.
     /// Requests that arrive while a sync runs share the next one.
     pub async fn refresh(&self, store: &dyn Store) -> StoreResult<()> {
@@ -300,6 +309,7 @@ impl KpiCache {
             let mut s = self.write();
             s.follower.start(window, last, &seen, Instant::now());
             s.publications = None;
+            s.applied += 1;
             return Ok(());
         }
         let changes = store.changes_since(after, &gaps).await?;
@@ -310,6 +320,7 @@ impl KpiCache {
         {
             let mut s = self.write();
             s.follower.advance(after, &changes, Instant::now());
+            s.applied += changes.len() as u64;
             for c in &changes {
                 match (c.kind, &c.dealer_code) {
                     (ChangeKind::Network, _) => s.drop_all(),

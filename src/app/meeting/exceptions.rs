@@ -14,11 +14,11 @@ use crate::app::cache::View;
 use crate::app::visibility::Viewer;
 use crate::app::{App, AppError, AppResult};
 use crate::auth::{Principal, Role};
-use crate::domain::actions::ActionStatus;
 use crate::domain::kpi::{self, Category, GuidelineStatus, KpiDef, KPIS};
+use crate::domain::stats::standing_in;
 use crate::domain::targets::TargetItem;
 use crate::domain::{Group, Month, Period};
-use crate::store::{ActionFilter, ActionRecord, DealerFilter, ReportStatus};
+use crate::store::{ActionRecord, ReportStatus};
 
 /// What kind of attention a dealer needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -185,10 +185,13 @@ impl App {
                     }
                     continue;
                 }
-                let standing = ranked_in
-                    .as_ref()
-                    .and_then(|r| r.standing(i, &Group::Nation))
-                    .filter(|_| nation_shown);
+                // The nation's statistics are looked up once per KPI, not per dealer.
+                let standing = match (&ranked_in, &nation) {
+                    (Some(r), Some(n)) if nation_shown => r
+                        .value(i, &Group::Nation)
+                        .map(|x| standing_in(&n.sorted, x, k.direction)),
+                    _ => None,
+                };
                 let bottom = |s: &crate::domain::stats::Standing| {
                     others > 0 && (s.rank - 1) as f64 >= BOTTOM_QUARTILE * others as f64
                 };
@@ -222,27 +225,7 @@ impl App {
         }
         self.report_exceptions(&group, period, &mut lines).await?;
         // The open action items that answer each gap.
-        let codes: Vec<String> = lines
-            .iter()
-            .filter(|l| !l.exceptions.is_empty())
-            .map(|l| l.dealer_code.clone())
-            .collect();
-        let mut open: HashMap<String, Vec<ActionRecord>> = HashMap::new();
-        if !codes.is_empty() {
-            let f = ActionFilter {
-                dealers: Some(codes),
-                statuses: vec![
-                    ActionStatus::Open,
-                    ActionStatus::InProgress,
-                    ActionStatus::Done,
-                ],
-                limit: i64::MAX,
-                ..Default::default()
-            };
-            for a in self.store.actions(&f).await? {
-                open.entry(a.dealer_code.clone()).or_default().push(a);
-            }
-        }
+        let open = self.open_actions().await?;
         for line in &mut lines {
             let items = open.get(&line.dealer_code);
             for e in &mut line.exceptions {
@@ -291,17 +274,12 @@ impl App {
         let months: Vec<Month> = period.range.months().collect();
         let from = months.len().saturating_sub(MAX_REPORT_MONTHS);
         let current = self.current_month();
+        let region = match group {
+            Group::Region(r) => Some(r.as_str()),
+            _ => None,
+        };
         for &m in months[from..].iter().filter(|m| **m < current) {
-            let filter = DealerFilter {
-                month: Some(m),
-                regions: match group {
-                    Group::Region(r) => Some(vec![r.clone()]),
-                    _ => None,
-                },
-                active_only: true,
-                ..Default::default()
-            };
-            for row in self.store.submission_status(m, &filter).await? {
+            for row in self.report_states(m, region).await?.iter() {
                 let Some(&n) = index.get(&row.dealer_code) else {
                     continue;
                 };

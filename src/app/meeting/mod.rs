@@ -3,6 +3,8 @@
 
 mod agenda;
 mod exceptions;
+mod memo;
 
 pub use agenda::Agenda;
 pub use exceptions::{DealerExceptions, Exception, ExceptionKind, ExceptionsView};
+pub use memo::MeetingMemo;

@@ -133,6 +133,13 @@ macro_rules! actions_sql {
                 Ok(record)
             }
 
+            async fn actions_version(&self) -> StoreResult<(i64, i64)> {
+                let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(SUM(revision), 0) AS revisions FROM action_items")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok((row.try_get("n")?, row.try_get("revisions")?))
+            }
+
             async fn actions(&self, f: &ActionFilter) -> StoreResult<Vec<ActionRecord>> {
                 if f.dealers.as_ref().is_some_and(|d| d.is_empty()) || f.limit <= 0 {
                     return Ok(vec![]);
