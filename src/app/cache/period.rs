@@ -297,6 +297,14 @@ impl KpiPeriod {
         Some(Acc::of(sum))
     }
 
+    /// Dealer `i`'s value in the nation (what `value(i, &Group::Nation)` gives, without the
+    /// group lookup: loops over every dealer and KPI call it).
+    pub fn nation_value(&self, i: usize) -> Option<f64> {
+        let (region, _) = *self.home.get(i)?;
+        let p = Acc::of((region != NONE).then_some(self.pairs[i])?).pair()?;
+        self.kpi.value(p.num, p.den)
+    }
+
     /// Dealer `i`'s value in `group`.
     pub fn value(&self, i: usize, group: &Group) -> Option<f64> {
         let p = self.acc(i, group)?.pair()?;

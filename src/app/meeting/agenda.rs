@@ -61,15 +61,16 @@ impl App {
         if let Some(d) = dealer {
             view.dealers.retain(|l| l.dealer_code == d);
         }
-        for line in &mut view.dealers {
+        let mut uncovered = view.page(0, usize::MAX);
+        for line in &mut uncovered {
             line.exceptions.retain(|e| e.uncovered);
         }
-        view.dealers.retain(|l| !l.exceptions.is_empty());
+        uncovered.retain(|l| !l.exceptions.is_empty());
         Ok(Agenda {
             month,
             carried_over,
             due,
-            uncovered: view.dealers,
+            uncovered,
         })
     }
 }

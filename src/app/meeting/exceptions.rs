@@ -9,12 +9,13 @@
 //! percentile first), KPIs outside their guideline; ties in the catalog's order.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use crate::app::cache::View;
+use crate::app::cache::{GroupStats, View};
 use crate::app::visibility::Viewer;
 use crate::app::{App, AppError, AppResult};
 use crate::auth::{Principal, Role};
-use crate::domain::kpi::{self, Category, GuidelineStatus, KpiDef, KPIS};
+use crate::domain::kpi::{self, Category, Direction, GuidelineStatus, KpiDef, KPIS};
 use crate::domain::stats::standing_in;
 use crate::domain::targets::TargetItem;
 use crate::domain::{Group, Month, Period};
@@ -54,6 +55,25 @@ pub struct Exception {
     pub actions: Vec<ActionRecord>,
     /// A KPI or target gap with no open action item.
     pub uncovered: bool,
+    /// The dealer's value as ranked in the nation (its percentile is worked out for the
+    /// lines shown only).
+    ranked_value: Option<f64>,
+}
+
+impl Exception {
+    fn new(kind: ExceptionKind, kpi: Option<&'static KpiDef>, value: Option<f64>) -> Exception {
+        Exception {
+            kind,
+            kpi,
+            month: None,
+            value,
+            percentile: None,
+            guideline: None,
+            actions: Vec::new(),
+            uncovered: true,
+            ranked_value: None,
+        }
+    }
 }
 
 /// A dealer's exceptions.
@@ -77,8 +97,40 @@ pub struct ExceptionsView {
     pub period: Period,
     /// Dealers of the scope the caller may see.
     pub dealers_in_scope: usize,
-    /// Those with at least one exception.
+    /// Those with at least one exception, worst first (their own exceptions in order once
+    /// paged).
     pub dealers: Vec<DealerExceptions>,
+    /// The nation's statistics per KPI id, for the percentiles of the lines shown.
+    nation: HashMap<i16, Arc<GroupStats>>,
+}
+
+impl ExceptionsView {
+    /// Lines `start..start + first`, each with its percentiles and its exceptions in order.
+    pub fn page(mut self, start: usize, first: usize) -> Vec<DealerExceptions> {
+        let mut lines: Vec<DealerExceptions> =
+            self.dealers.drain(..).skip(start).take(first).collect();
+        for line in &mut lines {
+            for e in &mut line.exceptions {
+                if let (Some(k), Some(x)) = (e.kpi, e.ranked_value) {
+                    e.percentile = self
+                        .nation
+                        .get(&k.id)
+                        .map(|n| standing_in(&n.sorted, x, k.direction).percentile);
+                }
+            }
+            line.exceptions.sort_by(|a, b| {
+                a.kind.cmp(&b.kind).then_with(|| {
+                    let key = |e: &Exception| match e.kind {
+                        ExceptionKind::BehindTarget => e.value,
+                        ExceptionKind::BottomQuartile => e.percentile,
+                        _ => None,
+                    };
+                    key(a).unwrap_or(0.0).total_cmp(&key(b).unwrap_or(0.0))
+                })
+            });
+        }
+        lines
+    }
 }
 
 /// Whether an open action item answers a gap on `kpi`: its subject is the KPI, or the
@@ -150,6 +202,7 @@ impl App {
                 exceptions: Vec::new(),
             })
             .collect();
+        let mut nation_stats = HashMap::new();
         for k in KPIS {
             // The dealers' own values live (a dealer user's are its own); where they stand
             // in the nation as the caller may see it (published, for a dealer user).
@@ -163,62 +216,58 @@ impl App {
             };
             let nation = ranked_in.as_ref().map(|r| r.stats(&Group::Nation));
             let nation_shown = viewer.figures(nation.as_deref()).disclosure.shown();
-            let others = nation
-                .as_ref()
-                .map_or(0, |n| n.aggregate.count.saturating_sub(1));
+            // The bottom quartile in one comparison: at least `q` dealers do strictly
+            // better than a value worse than the q-th best (percentiles are worked out
+            // for the lines shown only, see `ExceptionsView::page`).
+            let quartile = nation.as_ref().filter(|_| nation_shown).and_then(|n| {
+                let others = n.aggregate.count.saturating_sub(1);
+                let q = (BOTTOM_QUARTILE * others as f64).ceil() as usize;
+                (others > 0 && q >= 1)
+                    .then(|| n.sorted.get(q - 1).copied())
+                    .flatten()
+            });
+            if let Some(n) = nation.filter(|_| nation_shown) {
+                nation_stats.insert(k.id, n);
+            }
+            let same = !viewer.is_dealer();
             for (line, &i) in lines.iter_mut().zip(&members) {
-                let Some(v) = p.value(i, &Group::Nation) else {
+                let Some(v) = p.nation_value(i) else {
                     continue;
                 };
                 if k.category == Category::Targets {
                     if v < 100.0 {
-                        line.exceptions.push(Exception {
-                            kind: ExceptionKind::BehindTarget,
-                            kpi: Some(k),
-                            month: None,
-                            value: Some(v),
-                            percentile: None,
-                            guideline: None,
-                            actions: vec![],
-                            uncovered: true,
-                        });
+                        line.exceptions.push(Exception::new(
+                            ExceptionKind::BehindTarget,
+                            Some(k),
+                            Some(v),
+                        ));
                     }
                     continue;
                 }
-                // The nation's statistics are looked up once per KPI, not per dealer.
-                let standing = match (&ranked_in, &nation) {
-                    (Some(r), Some(n)) if nation_shown => r
-                        .value(i, &Group::Nation)
-                        .map(|x| standing_in(&n.sorted, x, k.direction)),
-                    _ => None,
+                let ranked = if same {
+                    Some(v)
+                } else {
+                    ranked_in.as_ref().and_then(|r| r.nation_value(i))
+                }
+                .filter(|_| nation_shown);
+                let worse = |than: f64, x: f64| match k.direction {
+                    Direction::HigherIsBetter => than > x,
+                    Direction::LowerIsBetter => than < x,
                 };
-                let bottom = |s: &crate::domain::stats::Standing| {
-                    others > 0 && (s.rank - 1) as f64 >= BOTTOM_QUARTILE * others as f64
-                };
-                if let Some(s) = standing.filter(bottom) {
-                    line.exceptions.push(Exception {
-                        kind: ExceptionKind::BottomQuartile,
-                        kpi: Some(k),
-                        month: None,
-                        value: Some(v),
-                        percentile: Some(s.percentile),
-                        guideline: None,
-                        actions: vec![],
-                        uncovered: true,
-                    });
+                if let (Some(x), Some(t)) = (ranked, quartile) {
+                    if worse(t, x) {
+                        let mut e = Exception::new(ExceptionKind::BottomQuartile, Some(k), Some(v));
+                        e.ranked_value = Some(x);
+                        line.exceptions.push(e);
+                    }
                 }
                 if let Some(status) = k.guideline.map(|g| g.status(v)) {
                     if status != GuidelineStatus::Within {
-                        line.exceptions.push(Exception {
-                            kind: ExceptionKind::OutsideGuideline,
-                            kpi: Some(k),
-                            month: None,
-                            value: Some(v),
-                            percentile: standing.map(|s| s.percentile),
-                            guideline: Some(status),
-                            actions: vec![],
-                            uncovered: true,
-                        });
+                        let mut e =
+                            Exception::new(ExceptionKind::OutsideGuideline, Some(k), Some(v));
+                        e.ranked_value = ranked;
+                        e.guideline = Some(status);
+                        line.exceptions.push(e);
                     }
                 }
             }
@@ -234,16 +283,6 @@ impl App {
                 }
                 e.uncovered = e.kpi.is_some() && e.actions.is_empty();
             }
-            line.exceptions.sort_by(|a, b| {
-                a.kind.cmp(&b.kind).then_with(|| {
-                    let key = |e: &Exception| match e.kind {
-                        ExceptionKind::BehindTarget => e.value,
-                        ExceptionKind::BottomQuartile => e.percentile,
-                        _ => None,
-                    };
-                    key(a).unwrap_or(0.0).total_cmp(&key(b).unwrap_or(0.0))
-                })
-            });
         }
         lines.retain(|l| !l.exceptions.is_empty());
         lines.sort_by(|a, b| {
@@ -256,6 +295,7 @@ impl App {
             period,
             dealers_in_scope: members.len(),
             dealers: lines,
+            nation: nation_stats,
         })
     }
 
@@ -294,16 +334,10 @@ impl App {
                     }
                     _ => continue,
                 };
-                lines[n].exceptions.push(Exception {
-                    kind,
-                    kpi: None,
-                    month: Some(m),
-                    value: None,
-                    percentile: None,
-                    guideline: None,
-                    actions: vec![],
-                    uncovered: false,
-                });
+                let mut e = Exception::new(kind, None, None);
+                e.month = Some(m);
+                e.uncovered = false;
+                lines[n].exceptions.push(e);
             }
         }
         Ok(())

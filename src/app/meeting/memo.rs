@@ -15,14 +15,18 @@ use crate::store::{ActionFilter, ActionRecord, DealerFilter, StatusRow};
 const MAX_REPORT_ENTRIES: usize = 64;
 
 type ReportKey = (Month, Option<String>);
+/// The KPI cache's applied changes when read, and the rows.
+type ReportEntry = (u64, Arc<Vec<StatusRow>>);
+/// The action table's version when read, and the items.
+type ActionsEntry = ((i64, i64), Arc<OpenActions>);
 /// Open action items by dealer.
 pub type OpenActions = HashMap<String, Vec<ActionRecord>>;
 
 /// The memo (one per process).
 #[derive(Default)]
 pub struct MeetingMemo {
-    reports: Mutex<HashMap<ReportKey, (u64, Arc<Vec<StatusRow>>)>>,
-    actions: Mutex<Option<((i64, i64), Arc<OpenActions>)>>,
+    reports: Mutex<HashMap<ReportKey, ReportEntry>>,
+    actions: Mutex<Option<ActionsEntry>>,
 }
 
 impl App {

@@ -180,10 +180,8 @@ impl MeetingQuery {
             has_next_page: end < total,
             end_cursor: (end > start).then(|| (end - 1).to_string()),
             dealers: view
-                .dealers
+                .page(start, first)
                 .into_iter()
-                .skip(start)
-                .take(first)
                 .map(DealerExceptionsItem)
                 .collect(),
         })
