@@ -57,11 +57,8 @@ impl App {
             kind: PeriodKind::Month,
             range: MonthRange::new(month, month).expect("one month"),
         };
-        let mut view = self.exceptions(who, group, period).await?;
-        if let Some(d) = dealer {
-            view.dealers.retain(|l| l.dealer_code == d);
-        }
-        let mut uncovered = view.page(0, usize::MAX);
+        let view = self.exceptions(who, group, period).await?;
+        let mut uncovered = view.page(dealer, 0, usize::MAX);
         for line in &mut uncovered {
             line.exceptions.retain(|e| e.uncovered);
         }

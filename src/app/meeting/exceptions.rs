@@ -7,11 +7,15 @@
 //! by all their exceptions (most first), then by code; within a dealer: missing reports,
 //! late reports, targets behind (lowest achievement first), bottom-quartile KPIs (lowest
 //! percentile first), KPIs outside their guideline; ties in the catalog's order.
+//!
+//! Two passes: every dealer of the scope is judged on every KPI to count its exceptions
+//! and order the dealers (no exception is built there); only the dealers of the page asked
+//! are judged again to build their exceptions, percentiles and action items.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::app::cache::{GroupStats, View};
+use crate::app::cache::{Directory, GroupStats, KpiPeriod, View};
 use crate::app::visibility::Viewer;
 use crate::app::{App, AppError, AppResult};
 use crate::auth::{Principal, Role};
@@ -20,6 +24,8 @@ use crate::domain::stats::standing_in;
 use crate::domain::targets::TargetItem;
 use crate::domain::{Group, Month, Period};
 use crate::store::{ActionRecord, ReportStatus};
+
+use super::memo::OpenActions;
 
 /// What kind of attention a dealer needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,25 +61,6 @@ pub struct Exception {
     pub actions: Vec<ActionRecord>,
     /// A KPI or target gap with no open action item.
     pub uncovered: bool,
-    /// The dealer's value as ranked in the nation (its percentile is worked out for the
-    /// lines shown only).
-    ranked_value: Option<f64>,
-}
-
-impl Exception {
-    fn new(kind: ExceptionKind, kpi: Option<&'static KpiDef>, value: Option<f64>) -> Exception {
-        Exception {
-            kind,
-            kpi,
-            month: None,
-            value,
-            percentile: None,
-            guideline: None,
-            actions: Vec::new(),
-            uncovered: true,
-            ranked_value: None,
-        }
-    }
 }
 
 /// A dealer's exceptions.
@@ -91,45 +78,185 @@ impl DealerExceptions {
     }
 }
 
+/// One KPI as the caller may judge it: the dealers' own values (live) and where they stand
+/// in the nation (published, for a dealer user).
+struct KpiJudge {
+    kpi: &'static KpiDef,
+    live: Arc<KpiPeriod>,
+    /// Where the dealers stand, when the caller may see the nation's figures.
+    ranked_in: Option<(Arc<KpiPeriod>, Arc<GroupStats>)>,
+    /// The q-th best value of the nation: a value worse than it is in the bottom quartile
+    /// (at least `q` other dealers do strictly better).
+    quartile: Option<f64>,
+}
+
+/// What one KPI says of one dealer.
+struct Verdict {
+    value: f64,
+    behind: bool,
+    bottom: bool,
+    guideline: Option<GuidelineStatus>,
+    /// Its value as ranked in the nation.
+    ranked: Option<f64>,
+}
+
+impl Verdict {
+    fn count(&self) -> usize {
+        usize::from(self.behind) + usize::from(self.bottom) + usize::from(self.guideline.is_some())
+    }
+}
+
+impl KpiJudge {
+    fn judge(&self, i: usize, same_view: bool) -> Option<Verdict> {
+        let k = self.kpi;
+        let value = self.live.nation_value(i)?;
+        if k.category == Category::Targets {
+            return Some(Verdict {
+                value,
+                behind: value < 100.0,
+                bottom: false,
+                guideline: None,
+                ranked: None,
+            });
+        }
+        let ranked = match &self.ranked_in {
+            Some(_) if same_view => Some(value),
+            Some((r, _)) => r.nation_value(i),
+            None => None,
+        };
+        let worse = |than: f64, x: f64| match k.direction {
+            Direction::HigherIsBetter => than > x,
+            Direction::LowerIsBetter => than < x,
+        };
+        Some(Verdict {
+            value,
+            behind: false,
+            bottom: matches!((ranked, self.quartile), (Some(x), Some(t)) if worse(t, x)),
+            guideline: k
+                .guideline
+                .map(|g| g.status(value))
+                .filter(|s| *s != GuidelineStatus::Within),
+            ranked,
+        })
+    }
+
+    fn percentile(&self, ranked: Option<f64>) -> Option<f64> {
+        let (_, n) = self.ranked_in.as_ref()?;
+        Some(standing_in(&n.sorted, ranked?, self.kpi.direction).percentile)
+    }
+}
+
+/// A dealer with exceptions, as ordered.
+struct Line {
+    index: usize,
+    uncovered: usize,
+    total: usize,
+    /// Missing and late reports.
+    reports: Vec<(ExceptionKind, Month)>,
+}
+
 /// The exceptions of a scope and period, worst first.
-#[derive(Debug, Clone)]
 pub struct ExceptionsView {
     pub period: Period,
     /// Dealers of the scope the caller may see.
     pub dealers_in_scope: usize,
-    /// Those with at least one exception, worst first (their own exceptions in order once
-    /// paged).
-    pub dealers: Vec<DealerExceptions>,
-    /// The nation's statistics per KPI id, for the percentiles of the lines shown.
-    nation: HashMap<i16, Arc<GroupStats>>,
+    directory: Arc<Directory>,
+    judges: Vec<KpiJudge>,
+    same_view: bool,
+    open: Arc<OpenActions>,
+    /// Those with at least one exception, worst first.
+    lines: Vec<Line>,
 }
 
 impl ExceptionsView {
-    /// Lines `start..start + first`, each with its percentiles and its exceptions in order.
-    pub fn page(mut self, start: usize, first: usize) -> Vec<DealerExceptions> {
-        let mut lines: Vec<DealerExceptions> =
-            self.dealers.drain(..).skip(start).take(first).collect();
-        for line in &mut lines {
-            for e in &mut line.exceptions {
-                if let (Some(k), Some(x)) = (e.kpi, e.ranked_value) {
-                    e.percentile = self
-                        .nation
-                        .get(&k.id)
-                        .map(|n| standing_in(&n.sorted, x, k.direction).percentile);
-                }
+    /// Dealers with at least one exception.
+    pub fn dealers_with_exceptions(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Lines `start..start + first` of the dealers with exceptions (only `dealer`'s when
+    /// given), each with its exceptions in order, their percentiles and action items.
+    pub fn page(&self, dealer: Option<&str>, start: usize, first: usize) -> Vec<DealerExceptions> {
+        self.lines
+            .iter()
+            .filter(|l| dealer.is_none_or(|d| self.directory.dealers[l.index].code == d))
+            .skip(start)
+            .take(first)
+            .map(|l| self.build(l))
+            .collect()
+    }
+
+    fn build(&self, line: &Line) -> DealerExceptions {
+        let i = line.index;
+        let d = &self.directory.dealers[i];
+        let items = self.open.get(&d.code);
+        let answering = |k: &KpiDef| -> Vec<ActionRecord> {
+            items.map_or_else(Vec::new, |items| {
+                items.iter().filter(|a| answers(a, k)).cloned().collect()
+            })
+        };
+        let mut exceptions: Vec<Exception> = line
+            .reports
+            .iter()
+            .map(|&(kind, m)| Exception {
+                kind,
+                kpi: None,
+                month: Some(m),
+                value: None,
+                percentile: None,
+                guideline: None,
+                actions: Vec::new(),
+                uncovered: false,
+            })
+            .collect();
+        for j in &self.judges {
+            let Some(v) = j.judge(i, self.same_view) else {
+                continue;
+            };
+            let k = j.kpi;
+            let mut push = |kind, percentile, guideline| {
+                let actions = answering(k);
+                exceptions.push(Exception {
+                    kind,
+                    kpi: Some(k),
+                    month: None,
+                    value: Some(v.value),
+                    percentile,
+                    guideline,
+                    uncovered: actions.is_empty(),
+                    actions,
+                });
+            };
+            if v.behind {
+                push(ExceptionKind::BehindTarget, None, None);
             }
-            line.exceptions.sort_by(|a, b| {
-                a.kind.cmp(&b.kind).then_with(|| {
-                    let key = |e: &Exception| match e.kind {
-                        ExceptionKind::BehindTarget => e.value,
-                        ExceptionKind::BottomQuartile => e.percentile,
-                        _ => None,
-                    };
-                    key(a).unwrap_or(0.0).total_cmp(&key(b).unwrap_or(0.0))
-                })
-            });
+            let percentile = j.percentile(v.ranked);
+            if v.bottom {
+                push(ExceptionKind::BottomQuartile, percentile, None);
+            }
+            if let Some(g) = v.guideline {
+                push(ExceptionKind::OutsideGuideline, percentile, Some(g));
+            }
         }
-        lines
+        exceptions.sort_by(|a, b| {
+            a.kind.cmp(&b.kind).then_with(|| {
+                let key = |e: &Exception| match e.kind {
+                    ExceptionKind::BehindTarget => e.value,
+                    ExceptionKind::BottomQuartile => e.percentile,
+                    _ => None,
+                };
+                key(a).unwrap_or(0.0).total_cmp(&key(b).unwrap_or(0.0))
+            })
+        });
+        DealerExceptions {
+            dealer_code: d.code.clone(),
+            dealer_name: d.name.clone(),
+            region_code: self
+                .directory
+                .region_at(i, self.period.range.to)
+                .map(str::to_string),
+            exceptions,
+        }
     }
 }
 
@@ -193,124 +320,105 @@ impl App {
         let viewer = self.viewer(who);
         self.refresh_kpis().await?;
         let (directory, members) = self.scope_members(&viewer, &group, period).await?;
-        let mut lines: Vec<DealerExceptions> = members
-            .iter()
-            .map(|&i| DealerExceptions {
-                dealer_code: directory.dealers[i].code.clone(),
-                dealer_name: directory.dealers[i].name.clone(),
-                region_code: directory.region_at(i, period.range.to).map(str::to_string),
-                exceptions: Vec::new(),
-            })
-            .collect();
-        let mut nation_stats = HashMap::new();
+        let same_view = !viewer.is_dealer();
+        let mut judges = Vec::with_capacity(KPIS.len());
         for k in KPIS {
-            // The dealers' own values live (a dealer user's are its own); where they stand
-            // in the nation as the caller may see it (published, for a dealer user).
-            let Some(p) = self.kpi_period(k, period, View::Live).await? else {
+            let Some(live) = self.kpi_period(k, period, View::Live).await? else {
                 continue;
             };
-            let ranked_in = if viewer.is_dealer() {
-                self.kpi_period(k, period, View::Published).await?
+            let ranked_in = if same_view {
+                Some(live.clone())
             } else {
-                Some(p.clone())
+                self.kpi_period(k, period, View::Published).await?
             };
-            let nation = ranked_in.as_ref().map(|r| r.stats(&Group::Nation));
-            let nation_shown = viewer.figures(nation.as_deref()).disclosure.shown();
-            // The bottom quartile in one comparison: at least `q` dealers do strictly
-            // better than a value worse than the q-th best (percentiles are worked out
-            // for the lines shown only, see `ExceptionsView::page`).
-            let quartile = nation.as_ref().filter(|_| nation_shown).and_then(|n| {
+            let ranked_in = ranked_in.and_then(|r| {
+                let n = r.stats(&Group::Nation);
+                viewer
+                    .figures(Some(&n))
+                    .disclosure
+                    .shown()
+                    .then_some((r, n))
+            });
+            let quartile = ranked_in.as_ref().and_then(|(_, n)| {
                 let others = n.aggregate.count.saturating_sub(1);
                 let q = (BOTTOM_QUARTILE * others as f64).ceil() as usize;
                 (others > 0 && q >= 1)
                     .then(|| n.sorted.get(q - 1).copied())
                     .flatten()
             });
-            if let Some(n) = nation.filter(|_| nation_shown) {
-                nation_stats.insert(k.id, n);
-            }
-            let same = !viewer.is_dealer();
-            for (line, &i) in lines.iter_mut().zip(&members) {
-                let Some(v) = p.nation_value(i) else {
-                    continue;
-                };
-                if k.category == Category::Targets {
-                    if v < 100.0 {
-                        line.exceptions.push(Exception::new(
-                            ExceptionKind::BehindTarget,
-                            Some(k),
-                            Some(v),
-                        ));
-                    }
-                    continue;
-                }
-                let ranked = if same {
-                    Some(v)
-                } else {
-                    ranked_in.as_ref().and_then(|r| r.nation_value(i))
-                }
-                .filter(|_| nation_shown);
-                let worse = |than: f64, x: f64| match k.direction {
-                    Direction::HigherIsBetter => than > x,
-                    Direction::LowerIsBetter => than < x,
-                };
-                if let (Some(x), Some(t)) = (ranked, quartile) {
-                    if worse(t, x) {
-                        let mut e = Exception::new(ExceptionKind::BottomQuartile, Some(k), Some(v));
-                        e.ranked_value = Some(x);
-                        line.exceptions.push(e);
-                    }
-                }
-                if let Some(status) = k.guideline.map(|g| g.status(v)) {
-                    if status != GuidelineStatus::Within {
-                        let mut e =
-                            Exception::new(ExceptionKind::OutsideGuideline, Some(k), Some(v));
-                        e.ranked_value = ranked;
-                        e.guideline = Some(status);
-                        line.exceptions.push(e);
-                    }
-                }
-            }
+            judges.push(KpiJudge {
+                kpi: k,
+                live,
+                ranked_in,
+                quartile,
+            });
         }
-        self.report_exceptions(&group, period, &mut lines).await?;
-        // The open action items that answer each gap.
         let open = self.open_actions().await?;
-        for line in &mut lines {
-            let items = open.get(&line.dealer_code);
-            for e in &mut line.exceptions {
-                if let (Some(k), Some(items)) = (e.kpi, items) {
-                    e.actions = items.iter().filter(|a| answers(a, k)).cloned().collect();
+        // The KPIs each member's open items answer.
+        let answered = |i: usize| -> Vec<i16> {
+            open.get(&directory.dealers[i].code)
+                .map_or_else(Vec::new, |items| {
+                    judges
+                        .iter()
+                        .filter(|j| items.iter().any(|a| answers(a, j.kpi)))
+                        .map(|j| j.kpi.id)
+                        .collect()
+                })
+        };
+        let reports = self.report_exceptions(&group, period, &directory).await?;
+        let mut lines: Vec<Line> = members
+            .iter()
+            .filter_map(|&i| {
+                let covered = answered(i);
+                let (mut total, mut uncovered) = (0, 0);
+                for j in &judges {
+                    if let Some(v) = j.judge(i, same_view) {
+                        let n = v.count();
+                        total += n;
+                        if !covered.contains(&j.kpi.id) {
+                            uncovered += n;
+                        }
+                    }
                 }
-                e.uncovered = e.kpi.is_some() && e.actions.is_empty();
-            }
-        }
-        lines.retain(|l| !l.exceptions.is_empty());
+                let reports = reports.get(&i).cloned().unwrap_or_default();
+                total += reports.len();
+                (total > 0).then_some(Line {
+                    index: i,
+                    uncovered,
+                    total,
+                    reports,
+                })
+            })
+            .collect();
         lines.sort_by(|a, b| {
-            b.uncovered()
-                .cmp(&a.uncovered())
-                .then(b.exceptions.len().cmp(&a.exceptions.len()))
-                .then_with(|| a.dealer_code.cmp(&b.dealer_code))
+            b.uncovered
+                .cmp(&a.uncovered)
+                .then(b.total.cmp(&a.total))
+                .then_with(|| {
+                    directory.dealers[a.index]
+                        .code
+                        .cmp(&directory.dealers[b.index].code)
+                })
         });
         Ok(ExceptionsView {
             period,
             dealers_in_scope: members.len(),
-            dealers: lines,
-            nation: nation_stats,
+            directory,
+            judges,
+            same_view,
+            open,
+            lines,
         })
     }
 
-    /// Missing and late reports of the period's months (at most its last twelve).
+    /// Missing and late reports of the period's months (at most its last twelve), by
+    /// dealer slot.
     async fn report_exceptions(
         &self,
         group: &Group,
         period: Period,
-        lines: &mut [DealerExceptions],
-    ) -> AppResult<()> {
-        let index: HashMap<String, usize> = lines
-            .iter()
-            .enumerate()
-            .map(|(n, l)| (l.dealer_code.clone(), n))
-            .collect();
+        directory: &Directory,
+    ) -> AppResult<HashMap<usize, Vec<(ExceptionKind, Month)>>> {
         let months: Vec<Month> = period.range.months().collect();
         let from = months.len().saturating_sub(MAX_REPORT_MONTHS);
         let current = self.current_month();
@@ -318,9 +426,10 @@ impl App {
             Group::Region(r) => Some(r.as_str()),
             _ => None,
         };
+        let mut out: HashMap<usize, Vec<(ExceptionKind, Month)>> = HashMap::new();
         for &m in months[from..].iter().filter(|m| **m < current) {
             for row in self.report_states(m, region).await?.iter() {
-                let Some(&n) = index.get(&row.dealer_code) else {
+                let Some(&i) = directory.index.get(&row.dealer_code) else {
                     continue;
                 };
                 let kind = match row.status {
@@ -334,12 +443,9 @@ impl App {
                     }
                     _ => continue,
                 };
-                let mut e = Exception::new(kind, None, None);
-                e.month = Some(m);
-                e.uncovered = false;
-                lines[n].exceptions.push(e);
+                out.entry(i).or_default().push((kind, m));
             }
         }
-        Ok(())
+        Ok(out)
     }
 }

@@ -171,7 +171,7 @@ impl MeetingQuery {
         let period = period.period()?;
         let app = super::super::app(ctx);
         let view = app.exceptions(principal(ctx)?, group, period).await.gql()?;
-        let total = view.dealers.len();
+        let total = view.dealers_with_exceptions();
         let end = (start + first).min(total);
         Ok(ExceptionReport {
             period: view.period.into(),
@@ -180,7 +180,7 @@ impl MeetingQuery {
             has_next_page: end < total,
             end_cursor: (end > start).then(|| (end - 1).to_string()),
             dealers: view
-                .page(start, first)
+                .page(None, start, first)
                 .into_iter()
                 .map(DealerExceptionsItem)
                 .collect(),
