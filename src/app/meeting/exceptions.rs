@@ -146,6 +146,12 @@ impl KpiJudge {
     }
 }
 
+/// The dealers of a scope with exceptions, worst first.
+pub(super) struct Ordered {
+    dealers_in_scope: usize,
+    lines: Vec<Line>,
+}
+
 /// A dealer with exceptions, as ordered.
 struct Line {
     index: usize,
@@ -165,19 +171,20 @@ pub struct ExceptionsView {
     same_view: bool,
     open: Arc<OpenActions>,
     /// Those with at least one exception, worst first.
-    lines: Vec<Line>,
+    order: Arc<Ordered>,
 }
 
 impl ExceptionsView {
     /// Dealers with at least one exception.
     pub fn dealers_with_exceptions(&self) -> usize {
-        self.lines.len()
+        self.order.lines.len()
     }
 
     /// Lines `start..start + first` of the dealers with exceptions (only `dealer`'s when
     /// given), each with its exceptions in order, their percentiles and action items.
     pub fn page(&self, dealer: Option<&str>, start: usize, first: usize) -> Vec<DealerExceptions> {
-        self.lines
+        self.order
+            .lines
             .iter()
             .filter(|l| dealer.is_none_or(|d| self.directory.dealers[l.index].code == d))
             .skip(start)
@@ -319,6 +326,8 @@ impl App {
     ) -> AppResult<ExceptionsView> {
         let viewer = self.viewer(who);
         self.refresh_kpis().await?;
+        // Read before anything else: what is read later may be newer, never older.
+        let applied = self.cache.changes_applied();
         let (directory, members) = self.scope_members(&viewer, &group, period).await?;
         let same_view = !viewer.is_dealer();
         let mut judges = Vec::with_capacity(KPIS.len());
@@ -353,7 +362,32 @@ impl App {
                 quartile,
             });
         }
-        let open = self.open_actions().await?;
+        let (actions_version, open) = self.open_actions().await?;
+        let validity = (applied, actions_version);
+        let now = self.now();
+        let key = (
+            group.clone(),
+            period.range.from,
+            period.range.to,
+            (who.role.as_str(), who.regions.clone(), who.dealer.clone()),
+            self.current_month(),
+            period
+                .range
+                .months()
+                .map(|m| now > self.deadline(m))
+                .collect(),
+        );
+        if let Some(order) = self.recall_order(&key, validity) {
+            return Ok(ExceptionsView {
+                period,
+                dealers_in_scope: order.dealers_in_scope,
+                directory,
+                judges,
+                same_view,
+                open,
+                order,
+            });
+        }
         // The KPIs each member's open items answer.
         let answered = |i: usize| -> Vec<i16> {
             open.get(&directory.dealers[i].code)
@@ -400,6 +434,11 @@ impl App {
                         .cmp(&directory.dealers[b.index].code)
                 })
         });
+        let order = Arc::new(Ordered {
+            dealers_in_scope: members.len(),
+            lines,
+        });
+        self.remember_order(key, validity, order.clone());
         Ok(ExceptionsView {
             period,
             dealers_in_scope: members.len(),
@@ -407,7 +446,7 @@ impl App {
             judges,
             same_view,
             open,
-            lines,
+            order,
         })
     }
 

@@ -8,11 +8,30 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::app::{App, AppResult};
 use crate::domain::actions::ActionStatus;
-use crate::domain::Month;
+use crate::domain::{Group, Month};
+
+use super::exceptions::Ordered;
 use crate::store::{ActionFilter, ActionRecord, DealerFilter, StatusRow};
 
 /// Months × scopes of report states kept; past it the memo starts afresh.
 const MAX_REPORT_ENTRIES: usize = 64;
+/// Orders of exceptions kept (each a few tens of KB at 10,000 dealers).
+const MAX_ORDER_ENTRIES: usize = 64;
+
+/// What an order of exceptions depends on besides the data: the scope, the period's
+/// months, who asks (role, regions, dealer), the current month and which of the period's
+/// months are past their deadline.
+pub(super) type OrderKey = (
+    Group,
+    Month,
+    Month,
+    (&'static str, Vec<String>, Option<String>),
+    Month,
+    Vec<bool>,
+);
+/// The data an order was computed from: the KPI cache's applied changes and the action
+/// table's version.
+pub(super) type Validity = (u64, (i64, i64));
 
 type ReportKey = (Month, Option<String>);
 /// The KPI cache's applied changes when read, and the rows.
@@ -27,6 +46,7 @@ pub type OpenActions = HashMap<String, Vec<ActionRecord>>;
 pub struct MeetingMemo {
     reports: Mutex<HashMap<ReportKey, ReportEntry>>,
     actions: Mutex<Option<ActionsEntry>>,
+    orders: Mutex<HashMap<OrderKey, (Validity, Arc<Ordered>)>>,
 }
 
 impl App {
@@ -65,8 +85,9 @@ impl App {
         Ok(rows)
     }
 
-    /// The open action items (open, in progress, done but not verified) by dealer.
-    pub(super) async fn open_actions(&self) -> AppResult<Arc<OpenActions>> {
+    /// The open action items (open, in progress, done but not verified) by dealer, with the
+    /// action table's version they were read at.
+    pub(super) async fn open_actions(&self) -> AppResult<((i64, i64), Arc<OpenActions>)> {
         let version = self.store.actions_version().await?;
         let lock = || {
             self.meeting
@@ -76,7 +97,7 @@ impl App {
         };
         if let Some((v, items)) = lock().as_ref() {
             if *v == version {
-                return Ok(items.clone());
+                return Ok((version, items.clone()));
             }
         }
         let filter = ActionFilter {
@@ -95,6 +116,31 @@ impl App {
         }
         let open = Arc::new(open);
         *lock() = Some((version, open.clone()));
-        Ok(open)
+        Ok((version, open))
+    }
+
+    /// The order of a scope's dealers by their exceptions, kept while valid.
+    pub(super) fn recall_order(&self, key: &OrderKey, validity: Validity) -> Option<Arc<Ordered>> {
+        let memo = self
+            .meeting
+            .orders
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        memo.get(key)
+            .filter(|(v, _)| *v == validity)
+            .map(|(_, o)| o.clone())
+    }
+
+    /// Keeps an order (the memo starts afresh past its bound).
+    pub(super) fn remember_order(&self, key: OrderKey, validity: Validity, order: Arc<Ordered>) {
+        let mut memo = self
+            .meeting
+            .orders
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if memo.len() >= MAX_ORDER_ENTRIES {
+            memo.clear();
+        }
+        memo.insert(key, (validity, order));
     }
 }
