@@ -237,7 +237,11 @@ impl ExceptionsView {
             if v.behind {
                 push(ExceptionKind::BehindTarget, None, None);
             }
-            let percentile = j.percentile(v.ranked);
+            let percentile = if v.bottom || v.guideline.is_some() {
+                j.percentile(v.ranked)
+            } else {
+                None
+            };
             if v.bottom {
                 push(ExceptionKind::BottomQuartile, percentile, None);
             }
