@@ -397,6 +397,30 @@ async fn change(ctx: &Context<'_>, c: TargetChange<'_>) -> async_graphql::Result
     ))
 }
 
+/// A step of a dealer target's cycle that carries no value (propose, approve, return).
+async fn dealer_step(
+    ctx: &Context<'_>,
+    (code, year, item): (&str, i32, &str),
+    action: TargetAction,
+    expected_revision: i32,
+    reason: Option<&str>,
+) -> async_graphql::Result<Target> {
+    change(
+        ctx,
+        TargetChange {
+            scope: store::TargetScope::Dealer,
+            code,
+            year,
+            item,
+            action,
+            value: None,
+            expected_revision,
+            reason,
+        },
+    )
+    .await
+}
+
 #[Object]
 impl TargetMutation {
     /// Saves a dealer's target for a year: a draft (the dealer, or a manager preparing it),
@@ -440,20 +464,8 @@ impl TargetMutation {
         item: String,
         expected_revision: i32,
     ) -> async_graphql::Result<Target> {
-        change(
-            ctx,
-            TargetChange {
-                scope: store::TargetScope::Dealer,
-                code: &dealer_code,
-                year,
-                item: &item,
-                action: TargetAction::Propose,
-                value: None,
-                expected_revision,
-                reason: None,
-            },
-        )
-        .await
+        let key = (dealer_code.as_str(), year, item.as_str());
+        dealer_step(ctx, key, TargetAction::Propose, expected_revision, None).await
     }
 
     /// Approves a proposed target (the dealer's regional manager, or the OEM): a target on
@@ -467,20 +479,8 @@ impl TargetMutation {
         item: String,
         expected_revision: i32,
     ) -> async_graphql::Result<Target> {
-        change(
-            ctx,
-            TargetChange {
-                scope: store::TargetScope::Dealer,
-                code: &dealer_code,
-                year,
-                item: &item,
-                action: TargetAction::Approve,
-                value: None,
-                expected_revision,
-                reason: None,
-            },
-        )
-        .await
+        let key = (dealer_code.as_str(), year, item.as_str());
+        dealer_step(ctx, key, TargetAction::Approve, expected_revision, None).await
     }
 
     /// Returns a proposed target to the dealer with a comment saying what to change.
@@ -494,18 +494,13 @@ impl TargetMutation {
         expected_revision: i32,
         comment: String,
     ) -> async_graphql::Result<Target> {
-        change(
+        let key = (dealer_code.as_str(), year, item.as_str());
+        dealer_step(
             ctx,
-            TargetChange {
-                scope: store::TargetScope::Dealer,
-                code: &dealer_code,
-                year,
-                item: &item,
-                action: TargetAction::Return,
-                value: None,
-                expected_revision,
-                reason: Some(&comment),
-            },
+            key,
+            TargetAction::Return,
+            expected_revision,
+            Some(&comment),
         )
         .await
     }
