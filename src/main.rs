@@ -1,4 +1,5 @@
-//! `msi-hub`: serve the GraphQL API, migrate, load the demo network, issue development tokens.
+//! `msi-hub`: serve the GraphQL API, migrate, load the demo network, import reports, issue
+//! development tokens.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,8 @@ use msi_hub::auth::{Principal, Role};
 use msi_hub::config::Settings;
 use msi_hub::domain::Month;
 use msi_hub::generator::Spec;
+
+mod cli;
 
 /// mimalloc: many short-lived allocations (rows, GraphQL values) fragment glibc's arenas.
 #[global_allocator]
@@ -75,6 +78,9 @@ enum Command {
         #[arg(long, default_value = "8h", value_parser = parse_ttl)]
         ttl: Duration,
     },
+    /// Import reports from a CSV file as the OEM (a feed of dealer management systems).
+    /// Exits with 2 when rows were refused (see FILE.rejected.csv).
+    Import(cli::import::ImportArgs),
     /// Print the GraphQL schema (SDL), as kept in schema.graphql.
     Schema,
 }
@@ -224,6 +230,12 @@ async fn main() -> anyhow::Result<()> {
                 dealer,
             };
             println!("{}", issuer.issue(&principal, ttl.as_secs() as i64));
+        }
+        Command::Import(args) => {
+            let summary = cli::import::run(&app, args).await?;
+            if summary.rejected + summary.conflict > 0 {
+                std::process::exit(2);
+            }
         }
         Command::Schema => unreachable!("handled above"),
     }

@@ -44,6 +44,9 @@ pub struct Cli {
     /// Whole-month fact pulls of the `facts` scenario.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub fact_pulls: u32,
+    /// Dealers per page of the `exceptions` scenario (default: the service's default page).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub exceptions_page: Option<u32>,
     /// Amend-then-rank rounds after the `amend` scenario.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub freshness_rounds: u32,
@@ -77,6 +80,7 @@ pub struct Cfg {
     pub requests: usize,
     pub warmup: usize,
     pub fact_pulls: usize,
+    pub exceptions_page: Option<usize>,
     pub freshness_rounds: usize,
 }
 
@@ -87,6 +91,7 @@ impl Cli {
             requests: self.requests as usize,
             warmup: self.warmup as usize,
             fact_pulls: self.fact_pulls as usize,
+            exceptions_page: self.exceptions_page.map(|n| n as usize),
             freshness_rounds: self.freshness_rounds as usize,
         }
     }

@@ -6,6 +6,7 @@ mod actions;
 mod cache;
 mod catalog;
 mod health;
+mod import;
 mod kpi;
 mod load;
 mod meeting;
@@ -19,6 +20,7 @@ mod visibility;
 pub use actions::{subject_kpi, ActionInput, ActionPatch, Measured};
 pub use cache::{KpiCache, View};
 pub use catalog::CatalogUpgrade;
+pub use import::{CellViolation, ImportMode, ImportOptions, ImportSummary, RowOutcome, RowResult};
 pub use kpi::{
     BenchmarksView, GroupValue, OwnValue, RankingLine, RankingView, ScorecardLine, ScorecardView,
     TrendPoint,

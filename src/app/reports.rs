@@ -86,7 +86,7 @@ fn raw_of(values: &Values) -> RawReport {
 
 impl App {
     /// Rules about the month and the dealer rather than the figures.
-    fn month_violations(&self, dealer: &Dealer, month: Month) -> Vec<Violation> {
+    pub(super) fn month_violations(&self, dealer: &Dealer, month: Month) -> Vec<Violation> {
         let mut out = Vec::new();
         let current = self.current_month();
         if month > current {
@@ -255,7 +255,7 @@ impl App {
         .await
     }
 
-    async fn checked(
+    pub(super) async fn checked(
         &self,
         dealer: &Dealer,
         month: Month,
@@ -273,7 +273,7 @@ impl App {
         Ok(checked)
     }
 
-    async fn store_revision(
+    pub(super) async fn store_revision(
         &self,
         who: &Principal,
         dealer_code: &str,

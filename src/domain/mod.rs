@@ -2,6 +2,7 @@
 //! its groups, the KPI catalog and engine, group statistics and disclosure control. No I/O.
 
 pub mod actions;
+pub mod best_first;
 pub mod disclosure;
 pub mod fields;
 pub mod group;

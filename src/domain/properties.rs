@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
+use super::best_first::BestFirst;
 use super::kpi::{dealer_facts, Param, ParamValue, KPIS};
 use super::report::{check, RawReport, Values};
-use super::stats::{aggregate, best_first, quantile, standing_in, standings, Pair};
+use super::stats::{aggregate, quantile, standings, Pair};
 use super::{Completeness, Month, FIELDS};
 
 /// Any decimal rust_decimal can hold: mantissas up to 96 bits, any scale.
@@ -203,14 +204,14 @@ proptest! {
                 super::kpi::Direction::HigherIsBetter => a > b,
                 super::kpi::Direction::LowerIsBetter => a < b,
             };
-            let sorted = best_first(values.clone(), direction);
+            let sorted = BestFirst::sort(values.clone(), direction);
             for (x, s) in values.iter().zip(standings(&values, direction)) {
                 let rank = 1 + values.iter().filter(|&&y| better(y, *x)).count();
                 let worse = values.iter().filter(|&&y| better(*x, y)).count();
                 let percentile = if values.len() > 1 { 100.0 * worse as f64 / (values.len() - 1) as f64 } else { 100.0 };
                 prop_assert_eq!(s.rank, rank);
                 prop_assert!((s.percentile - percentile).abs() < 1e-9);
-                prop_assert_eq!(standing_in(&sorted, *x, direction), s);
+                prop_assert_eq!(sorted.standing(*x), s);
             }
         }
     }

@@ -5,6 +5,7 @@
 //! linearly between order statistics (as Excel's PERCENTILE.INC): the median of an even
 //! count is the mean of the two middle values.
 
+use super::best_first::BestFirst;
 use super::kpi::{Direction, KpiDef};
 
 /// A KPI over a group of dealers.
@@ -36,7 +37,7 @@ pub struct Pair {
 }
 
 /// Aggregates the dealers' pairs and returns their values best first too, sorting once.
-pub fn summarize(kpi: &KpiDef, pairs: &[Pair], missing: usize) -> (Aggregate, Vec<f64>) {
+pub fn summarize(kpi: &KpiDef, pairs: &[Pair], missing: usize) -> (Aggregate, BestFirst) {
     let mut values: Vec<f64> = pairs
         .iter()
         .filter_map(|p| kpi.value(p.num, p.den))
@@ -46,7 +47,7 @@ pub fn summarize(kpi: &KpiDef, pairs: &[Pair], missing: usize) -> (Aggregate, Ve
     if kpi.direction == Direction::HigherIsBetter {
         values.reverse();
     }
-    (a, values)
+    (a, BestFirst::new(values, kpi.direction))
 }
 
 /// Aggregates the dealers' pairs; `missing` dealers of the group have none.
@@ -116,40 +117,6 @@ pub struct Standing {
     pub rank: usize,
     /// Share of the other dealers with a strictly worse value, 0–100 (best alone: 100).
     pub percentile: f64,
-}
-
-/// The standing of `value` among `sorted` values of a group (best first in `direction`;
-/// `value` one of them), by binary search: the same as [`standings`] without sorting.
-pub fn standing_in(sorted: &[f64], value: f64, direction: Direction) -> Standing {
-    let (better, not_worse) = match direction {
-        Direction::HigherIsBetter => (
-            sorted.partition_point(|x| *x > value),
-            sorted.partition_point(|x| *x >= value),
-        ),
-        Direction::LowerIsBetter => (
-            sorted.partition_point(|x| *x < value),
-            sorted.partition_point(|x| *x <= value),
-        ),
-    };
-    let n = sorted.len();
-    let percentile = if n > 1 {
-        100.0 * (n - not_worse) as f64 / (n - 1) as f64
-    } else {
-        100.0
-    };
-    Standing {
-        rank: better + 1,
-        percentile,
-    }
-}
-
-/// `values` sorted best first in `direction`.
-pub fn best_first(mut values: Vec<f64>, direction: Direction) -> Vec<f64> {
-    match direction {
-        Direction::HigherIsBetter => values.sort_by(|a, b| b.total_cmp(a)),
-        Direction::LowerIsBetter => values.sort_by(f64::total_cmp),
-    }
-    values
 }
 
 /// Standings of `values` (same order), best first in the KPI's direction.
@@ -247,18 +214,7 @@ mod tests {
                 .filter_map(|p| kpi.value(p.num, p.den))
                 .collect();
             values.sort_by(f64::total_cmp);
-            assert_eq!(sorted, best_first(values, kpi.direction));
-        }
-    }
-
-    #[test]
-    fn binary_search_standings_equal_the_sorted_ones() {
-        let v = [90.0, 95.0, 90.0, 80.0, 99.0, 80.0, 100.0];
-        for d in [Direction::HigherIsBetter, Direction::LowerIsBetter] {
-            let sorted = best_first(v.to_vec(), d);
-            for (x, s) in v.iter().zip(standings(&v, d)) {
-                assert_eq!(standing_in(&sorted, *x, d), s, "{x} {d:?}");
-            }
+            assert_eq!(sorted, BestFirst::sort(values, kpi.direction));
         }
     }
 

@@ -3,13 +3,11 @@
 //! name them), messages cut to a short excerpt.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
-};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Request, Response, ServerError, Value};
+
+use super::MsiSchema;
 
 /// Most fields (aliases counted, fragments expanded) at the top of a request: each root
 /// field is a separate question (a ranking, a scorecard, a fact page).
@@ -24,15 +22,6 @@ pub const MAX_COMPLEXITY: usize = 25_000;
 pub const MAX_DEPTH: usize = 16;
 /// Longest error message returned (the rest is cut: inputs are never echoed whole).
 const MAX_MESSAGE_CHARS: usize = 300;
-
-/// The extension: counts fields right after parsing, and codes every error.
-pub struct Limits;
-
-impl ExtensionFactory for Limits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Limits)
-    }
-}
 
 /// Fields of a selection set, fragments expanded (each fragment counted once per spread,
 /// memoised, so that nested spreads cannot blow the count up in time either).
@@ -160,83 +149,65 @@ fn validation_code(e: &ServerError) -> (&'static str, Option<usize>) {
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for Limits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next
-            .run(ctx, query, variables)
-            .await
-            .map_err(|e| coded(e, "GRAPHQL_PARSE_FAILED"))?;
-        // Before validation, whose cost grows with the square of a selection's fields.
-        let (mut memo, mut root_memo) = (HashMap::new(), HashMap::new());
-        let (mut fields, mut root) = (0usize, 0usize);
-        for (_, op) in doc.operations.iter() {
-            let set = &op.node.selection_set.node;
-            root = root.saturating_add(roots(set, &doc, &mut root_memo, &mut Vec::new()));
-            fields = fields.saturating_add(count(set, &doc, &mut memo, &mut Vec::new()));
-        }
-        if root > MAX_ROOT_FIELDS {
-            return Err(over(
-                "TOO_MANY_ROOT_FIELDS",
-                "root fields (aliases included)",
-                MAX_ROOT_FIELDS,
-                root,
-            ));
-        }
-        if fields > MAX_FIELDS {
-            return Err(over(
-                "TOO_MANY_FIELDS",
-                "fields (fragments expanded)",
-                MAX_FIELDS,
-                fields,
-            ));
-        }
-        Ok(doc)
+/// Runs `request` on `schema` within the limits, every error coded.
+///
+/// Done around `execute` rather than as a schema extension: with any extension
+/// registered, async-graphql takes a slower path for every field it resolves (a
+/// registry lookup and an extension chain per field), which on a page of a few thousand
+/// objects cost more than the answer itself.
+pub async fn execute(schema: &MsiSchema, mut request: Request) -> Response {
+    // Parsed once: `execute` takes the document from the request.
+    let doc = match request.parsed_query() {
+        Ok(doc) => doc,
+        Err(e) => return Response::from_errors(vec![coded(e, "GRAPHQL_PARSE_FAILED")]),
+    };
+    // Before validation, whose cost grows with the square of a selection's fields.
+    let (mut memo, mut root_memo) = (HashMap::new(), HashMap::new());
+    let (mut fields, mut root) = (0usize, 0usize);
+    for (_, op) in doc.operations.iter() {
+        let set = &op.node.selection_set.node;
+        root = root.saturating_add(roots(set, doc, &mut root_memo, &mut Vec::new()));
+        fields = fields.saturating_add(count(set, doc, &mut memo, &mut Vec::new()));
     }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| {
-                    let (code, limit) = validation_code(&e);
-                    let mut e = coded(e, code);
-                    if let Some(limit) = limit {
-                        e.extensions
-                            .get_or_insert_with(Default::default)
-                            .set("limit", limit as u64);
-                    }
-                    e
-                })
-                .collect()
+    if root > MAX_ROOT_FIELDS {
+        return Response::from_errors(vec![over(
+            "TOO_MANY_ROOT_FIELDS",
+            "root fields (aliases included)",
+            MAX_ROOT_FIELDS,
+            root,
+        )]);
+    }
+    if fields > MAX_FIELDS {
+        return Response::from_errors(vec![over(
+            "TOO_MANY_FIELDS",
+            "fields (fragments expanded)",
+            MAX_FIELDS,
+            fields,
+        )]);
+    }
+    let mut response = schema.execute(request).await;
+    // An error with no path on an answer with no data was raised before execution (the
+    // schema's rules); resolvers code their own errors (one mapping, `error::to_gql`),
+    // so what else is left comes from coercing the request's values.
+    let before_execution = response.data == Value::Null;
+    response.errors = std::mem::take(&mut response.errors)
+        .into_iter()
+        .map(|e| {
+            if before_execution && e.path.is_empty() {
+                let (code, limit) = validation_code(&e);
+                let mut e = coded(e, code);
+                if let Some(limit) = limit {
+                    e.extensions
+                        .get_or_insert_with(Default::default)
+                        .set("limit", limit as u64);
+                }
+                e
+            } else {
+                coded(e, "BAD_USER_INPUT")
+            }
         })
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        // Resolvers code their errors (one mapping, `error::to_gql`); what is left comes
-        // from coercing the request's values.
-        response.errors = std::mem::take(&mut response.errors)
-            .into_iter()
-            .map(|e| coded(e, "BAD_USER_INPUT"))
-            .collect();
-        response
-    }
+        .collect();
+    response
 }
 
 #[cfg(test)]

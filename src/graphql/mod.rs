@@ -4,6 +4,7 @@ mod error;
 #[cfg(feature = "fault-injection")]
 mod faults;
 mod guards;
+mod import;
 mod kpi;
 mod limits;
 mod loaders;
@@ -20,7 +21,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, MergedObject, Request, SDLExportOptions, Schema};
 
 pub use error::to_gql;
-pub use limits::{MAX_COMPLEXITY, MAX_DEPTH, MAX_FIELDS, MAX_ROOT_FIELDS};
+pub use limits::{execute, MAX_COMPLEXITY, MAX_DEPTH, MAX_FIELDS, MAX_ROOT_FIELDS};
 pub use loaders::{DealerLoader, RegionHistoryLoader};
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
@@ -44,6 +45,7 @@ pub struct Mutation(
     kpi::PublicationMutation,
     management::TargetMutation,
     management::ActionMutation,
+    import::ImportMutation,
 );
 
 use crate::app::App;
@@ -58,7 +60,6 @@ pub fn schema(app: Arc<App>) -> MsiSchema {
     let builder = builder.extension(faults::Faults);
     builder
         .data(app)
-        .extension(limits::Limits)
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)
         .finish()

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::reply::error;
-use super::{HttpState, MAX_BODY_BYTES, MAX_RESPONSE_BYTES};
+use super::{HttpState, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, MAX_UPLOAD_BYTES};
 use crate::auth::AuthError;
 use crate::domain::text::excerpt;
 use crate::graphql;
@@ -29,8 +29,8 @@ impl IntoResponse for BadRequest {
             ParseRequestError::PayloadTooLarge => error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "PAYLOAD_TOO_LARGE",
-                &format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
-                json!({ "limit": MAX_BODY_BYTES }),
+                &format!("the request body exceeds its limit: {MAX_BODY_BYTES} bytes, {MAX_UPLOAD_BYTES} for a file upload (multipart)"),
+                json!({ "limit": MAX_BODY_BYTES, "uploadLimit": MAX_UPLOAD_BYTES }),
             ),
             e => {
                 // The body limit shows as an I/O error of the body stream.
@@ -81,26 +81,42 @@ pub async fn graphql_endpoint(
             );
         }
     };
+    // Only a file upload (the multipart request spec) may be larger than a request.
+    let upload = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let limit = if upload {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let (parts, body) = request.into_parts();
+    let request = Request::from_parts(
+        parts,
+        axum::body::Body::new(http_body_util::Limited::new(body, limit)),
+    );
     let request = match GraphQLRequest::<BadRequest>::from_request(request, &state).await {
         Ok(r) => r.into_inner(),
         Err(rejection) => return rejection.into_response(),
     };
     let request = graphql::prepare(request, &state.app, principal);
     let timeout = std::time::Duration::from_secs(state.app.settings.request_timeout_secs);
-    let response = match tokio::time::timeout(timeout, state.schema.execute(request)).await {
-        Ok(r) => r,
-        Err(_) => {
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "TIMEOUT",
-                &format!(
-                    "the request ran longer than {} s and was stopped: ask for less at once",
-                    timeout.as_secs()
-                ),
-                json!({ "limitSeconds": timeout.as_secs() }),
-            )
-        }
-    };
+    let response =
+        match tokio::time::timeout(timeout, graphql::execute(&state.schema, request)).await {
+            Ok(r) => r,
+            Err(_) => {
+                return error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "TIMEOUT",
+                    &format!(
+                        "the request ran longer than {} s and was stopped: ask for less at once",
+                        timeout.as_secs()
+                    ),
+                    json!({ "limitSeconds": timeout.as_secs() }),
+                )
+            }
+        };
     let body = match serde_json::to_vec(&response) {
         Ok(b) => b,
         Err(e) => {

@@ -25,6 +25,8 @@ use crate::graphql::{self, MsiSchema};
 
 /// Largest request body accepted (a report is a few KiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest multipart request (a file upload: a CSV of some 20,000 reports).
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 /// Longest a client may take to send a request's body.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest answer sent (beyond it, a `RESPONSE_TOO_LARGE` error).
@@ -47,9 +49,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(health::readyz))
         .with_state(HttpState { app, schema })
-        // The GraphQL extractor streams the body, so the limit is enforced on the stream too.
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // The GraphQL extractor streams the body, so the limit is enforced on the stream too;
+        // the endpoint holds a request that is not an upload to the smaller limit.
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
         // A panic that still happens answers this request with INTERNAL, and only this one.
         .layer(CatchPanicLayer::custom(reply::panicked))

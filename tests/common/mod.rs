@@ -225,6 +225,15 @@ impl TestApp {
         }
     }
 
+    /// The test database's URL, for a `msi-hub` command run on it (PostgreSQL: the test's
+    /// schema as the search path).
+    pub fn database_url(&self) -> String {
+        match &self.db {
+            Db::Sqlite(url) => url.clone(),
+            Db::Postgres { url, schema } => format!("{url}?options[search_path]={schema}"),
+        }
+    }
+
     /// A valid token for a principal.
     pub fn token_for(&self, principal: &Principal) -> String {
         self.issuer.issue(principal, 3600)

@@ -6,15 +6,16 @@ use serde_json::json;
 use crate::discover::Data;
 use crate::load::Load;
 
-const EXCEPTIONS: &str = r#"query($s: ScopeInput, $p: ReportingPeriod!) {
-  exceptions(scope: $s, period: $p, first: 50) {
+const EXCEPTIONS: &str = r#"query($s: ScopeInput, $p: ReportingPeriod!, $first: Int) {
+  exceptions(scope: $s, period: $p, first: $first) {
     dealersInScope dealersWithExceptions hasNextPage
     dealers { dealerCode regionCode uncovered
       exceptions { kind kpi month value percentile guidelineStatus uncovered actionItems { id status dueMonth } } } } }"#;
 
-/// The exceptions of the month, region after region (the regions of the sampled dealers):
-/// each answer must cover dealers of that region, with some exception among them.
-pub fn exceptions_load(token: &str, data: &Data) -> Load {
+/// The exceptions of the month, region after region (the regions of the sampled dealers),
+/// a page of `first` dealers (default: the service's): each answer must cover dealers of
+/// that region, with some exception among them.
+pub fn exceptions_load(token: &str, data: &Data, first: Option<usize>) -> Load {
     let mut regions: Vec<String> = data.dealers.iter().map(|d| d.1.clone()).collect();
     regions.sort();
     regions.dedup();
@@ -25,7 +26,7 @@ pub fn exceptions_load(token: &str, data: &Data) -> Load {
         tokens: vec![token.into()],
         vars: Box::new(move |i| {
             json!({ "s": { "kind": "REGION", "regionCode": regions[i % regions.len()] },
-                    "p": { "kind": "MONTH", "month": m } })
+                    "p": { "kind": "MONTH", "month": m }, "first": first })
         }),
         check: Box::new(move |i, d| {
             let e = &d["exceptions"];

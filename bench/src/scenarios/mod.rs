@@ -91,7 +91,15 @@ pub async fn run(
             vec![measure(name, gql, load, cfg).await]
         }
         "exceptions" => {
-            vec![measure(name, gql, management::exceptions_load(admin, data), cfg).await]
+            vec![
+                measure(
+                    name,
+                    gql,
+                    management::exceptions_load(admin, data, cfg.exceptions_page),
+                    cfg,
+                )
+                .await,
+            ]
         }
         "scorecard" => vec![measure(name, gql, reads::scorecard_load(admin, data), cfg).await],
         "scorecard_dealer" => {

@@ -13,8 +13,9 @@ use super::directory::Directory;
 use super::groups::{GroupId, GroupIds, Slot};
 use super::slab::Slab;
 use super::View;
+use crate::domain::best_first::BestFirst;
 use crate::domain::kpi::{FactValue, KpiDef, KPIS};
-use crate::domain::stats::{standing_in, summarize, Aggregate, Pair, Standing};
+use crate::domain::stats::{summarize, Aggregate, Pair, Standing};
 use crate::domain::{Group, Period};
 
 /// Published values of facts that changed since (position in the slab → value).
@@ -195,7 +196,7 @@ impl PeriodBuilder {
 #[derive(Debug)]
 pub struct GroupStats {
     pub aggregate: Aggregate,
-    pub sorted: Vec<f64>,
+    pub sorted: BestFirst,
 }
 
 /// A group's dealer with a value, in ranking order.
@@ -314,11 +315,7 @@ impl KpiPeriod {
     /// Dealer `i`'s rank and percentile in `group` (binary search, no sort).
     pub fn standing(&self, i: usize, group: &Group) -> Option<Standing> {
         let v = self.value(i, group)?;
-        Some(standing_in(
-            &self.stats(group).sorted,
-            v,
-            self.kpi.direction,
-        ))
+        Some(self.stats(group).sorted.standing(v))
     }
 
     /// The group's dealers with a value, best first (ties share a rank, then by code);
@@ -355,7 +352,7 @@ impl KpiPeriod {
                     index: i,
                     pair,
                     value,
-                    standing: standing_in(&stats.sorted, value, self.kpi.direction),
+                    standing: stats.sorted.standing(value),
                 })
             })
             .collect();

@@ -20,7 +20,6 @@ use crate::app::visibility::Viewer;
 use crate::app::{App, AppError, AppResult};
 use crate::auth::{Principal, Role};
 use crate::domain::kpi::{self, Category, Direction, GuidelineStatus, KpiDef, KPIS};
-use crate::domain::stats::standing_in;
 use crate::domain::targets::TargetItem;
 use crate::domain::{Group, Month, Period};
 use crate::store::{ActionRecord, ReportStatus};
@@ -142,7 +141,7 @@ impl KpiJudge {
 
     fn percentile(&self, ranked: Option<f64>) -> Option<f64> {
         let (_, n) = self.ranked_in.as_ref()?;
-        Some(standing_in(&n.sorted, ranked?, self.kpi.direction).percentile)
+        Some(n.sorted.standing(ranked?).percentile)
     }
 }
 
@@ -356,7 +355,7 @@ impl App {
                 let others = n.aggregate.count.saturating_sub(1);
                 let q = (BOTTOM_QUARTILE * others as f64).ceil() as usize;
                 (others > 0 && q >= 1)
-                    .then(|| n.sorted.get(q - 1).copied())
+                    .then(|| n.sorted.get(q - 1))
                     .flatten()
             });
             judges.push(KpiJudge {

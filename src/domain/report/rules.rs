@@ -37,6 +37,12 @@ pub enum Rule {
     Plausibility,
     /// A key figure far from its peer group's median (a warning).
     PeerPlausibility,
+    /// Text that cannot be read as the field's type (a number, a month) in a file.
+    Format,
+    /// The same dealer and month twice in one file.
+    Duplicate,
+    /// A dealer code the network does not hold.
+    UnknownDealer,
 }
 
 impl Rule {
@@ -53,6 +59,9 @@ impl Rule {
             Rule::DealerInactive => "DEALER_INACTIVE",
             Rule::Plausibility => "PLAUSIBILITY",
             Rule::PeerPlausibility => "PEER_PLAUSIBILITY",
+            Rule::Format => "FORMAT",
+            Rule::Duplicate => "DUPLICATE",
+            Rule::UnknownDealer => "UNKNOWN_DEALER",
         }
     }
 }

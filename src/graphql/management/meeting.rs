@@ -11,6 +11,9 @@ use crate::domain::{Group, Month};
 
 /// Largest page of dealers in `exceptions`.
 const MAX_DEALERS_PAGE: usize = 200;
+/// Dealers per page unless asked: a screen of a meeting (the worst dealers carry forty
+/// exceptions or more each).
+const DEFAULT_DEALERS_PAGE: usize = 20;
 
 /// What kind of attention a dealer needs.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +34,9 @@ pub enum ExceptionKind {
 /// One thing that needs attention, with the open action items that answer it.
 pub struct ExceptionItem(Exception);
 
-#[Object]
+// `serial`: its fields are read from memory, and a page holds thousands of them; resolved
+// one after another they skip the bookkeeping of running them concurrently.
+#[Object(serial)]
 impl ExceptionItem {
     async fn kind(&self) -> ExceptionKind {
         self.0.kind.into()
@@ -73,7 +78,7 @@ impl ExceptionItem {
 /// A dealer's exceptions, worst first.
 pub struct DealerExceptionsItem(DealerExceptions);
 
-#[Object]
+#[Object(serial)]
 impl DealerExceptionsItem {
     async fn dealer_code(&self) -> &str {
         &self.0.dealer_code
@@ -142,11 +147,11 @@ impl MeetingQuery {
         ctx: &Context<'_>,
         scope: Option<ScopeInput>,
         period: PeriodInput,
-        #[graphql(desc = "Dealers per page, default 50, at most 200")] first: Option<i32>,
+        #[graphql(desc = "Dealers per page, default 20, at most 200")] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<ExceptionReport> {
         let first = match first {
-            None => 50,
+            None => DEFAULT_DEALERS_PAGE,
             Some(n) if (1..=MAX_DEALERS_PAGE as i32).contains(&n) => n as usize,
             Some(n) => {
                 return Err(to_gql(AppError::invalid(
@@ -179,11 +184,15 @@ impl MeetingQuery {
             dealers_with_exceptions: total as i32,
             has_next_page: end < total,
             end_cursor: (end > start).then(|| (end - 1).to_string()),
-            dealers: view
-                .page(None, start, first)
-                .into_iter()
-                .map(DealerExceptionsItem)
-                .collect(),
+            // Built only when asked for: the counts alone need no page.
+            dealers: if ctx.look_ahead().field("dealers").exists() {
+                view.page(None, start, first)
+                    .into_iter()
+                    .map(DealerExceptionsItem)
+                    .collect()
+            } else {
+                Vec::new()
+            },
         })
     }
 
