@@ -16,6 +16,7 @@ mod publication;
 mod reports;
 mod targets;
 mod visibility;
+mod workbook;
 
 pub use actions::{subject_kpi, ActionInput, ActionPatch, Measured};
 pub use cache::{KpiCache, View};

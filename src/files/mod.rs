@@ -1,8 +1,9 @@
-//! Files in and out: report rows as CSV (bulk imports), with the lenient reading of a
-//! cell's number that every file format shares. Formats only: what a row does is the
-//! app's.
+//! Files in and out: report rows as CSV (bulk imports), the report as a workbook, with
+//! the lenient reading of a cell's number that every file format shares. Formats only:
+//! what a row does is the app's.
 
 pub mod cells;
 pub mod report_csv;
+pub mod report_workbook;
 
 pub use report_csv::{CsvError, Header, RejectedRows, ReportRow, ReportRows};

@@ -57,7 +57,7 @@ pub fn stage(
     if region_index == 0 {
         return Some(if first_of_region {
             Stage::Returned
-        } else if index % 3 == 0 {
+        } else if index.is_multiple_of(3) {
             Stage::Draft
         } else {
             Stage::Proposed

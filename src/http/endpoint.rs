@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::reply::error;
 use super::{HttpState, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, MAX_UPLOAD_BYTES};
-use crate::auth::AuthError;
+use crate::auth::{AuthError, Principal};
 use crate::domain::text::excerpt;
 use crate::graphql;
 
@@ -52,34 +52,42 @@ impl IntoResponse for BadRequest {
     }
 }
 
+/// The caller of a request, from its bearer token; a 401 answer without one.
+pub(super) fn authenticate(
+    state: &HttpState,
+    headers: &HeaderMap,
+) -> Result<Principal, Box<Response>> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "authentication required: send `Authorization: Bearer <token>` (see `msi-hub token`)",
+            serde_json::Value::Null,
+        )));
+    };
+    value
+        .to_str()
+        .map_err(|_| AuthError::BadHeader)
+        .and_then(|v| state.app.verifier().verify_header(v))
+        .map_err(|e| {
+            tracing::info!(reason = %e, "token refused");
+            Box::new(error(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                &format!("token refused: {e}"),
+                serde_json::Value::Null,
+            ))
+        })
+}
+
 pub async fn graphql_endpoint(
     State(state): State<HttpState>,
     headers: HeaderMap,
     request: Request,
 ) -> Response {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            "authentication required: send `Authorization: Bearer <token>` (see `msi-hub token`)",
-            serde_json::Value::Null,
-        );
-    };
-    let principal = match value
-        .to_str()
-        .map_err(|_| AuthError::BadHeader)
-        .and_then(|v| state.app.verifier().verify_header(v))
-    {
+    let principal = match authenticate(&state, &headers) {
         Ok(p) => p,
-        Err(e) => {
-            tracing::info!(reason = %e, "token refused");
-            return error(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                &format!("token refused: {e}"),
-                serde_json::Value::Null,
-            );
-        }
+        Err(refused) => return *refused,
     };
     // Only a file upload (the multipart request spec) may be larger than a request.
     let upload = headers

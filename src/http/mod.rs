@@ -2,6 +2,7 @@
 //! and the server loop with its connection limits.
 
 mod endpoint;
+mod files;
 mod health;
 mod reply;
 mod serve;
@@ -38,7 +39,8 @@ struct HttpState {
     schema: MsiSchema,
 }
 
-/// The service's routes: `POST /graphql`, `GET /graphql` (GraphiQL), `/healthz`, `/readyz`.
+/// The service's routes: `POST /graphql`, `GET /graphql` (GraphiQL), the report workbooks
+/// under `/reports`, `/healthz`, `/readyz`.
 pub fn router(app: Arc<App>) -> Router {
     let schema = graphql::schema(app.clone());
     Router::new()
@@ -46,6 +48,8 @@ pub fn router(app: Arc<App>) -> Router {
             "/graphql",
             get(health::graphiql).post(endpoint::graphql_endpoint),
         )
+        .route("/reports/template.xlsx", get(files::template))
+        .route("/reports/{dealer}/{file}", get(files::report_workbook))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(health::readyz))
         .with_state(HttpState { app, schema })

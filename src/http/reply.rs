@@ -7,6 +7,27 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::{json, Value};
 
+/// An app error as an HTTP answer, coded as GraphQL codes it.
+pub fn app_error(e: crate::app::AppError) -> axum::response::Response {
+    use crate::app::AppError;
+    let (status, code) = match &e {
+        AppError::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+        AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN"),
+        AppError::Conflict { .. } => (StatusCode::CONFLICT, "CONFLICT"),
+        AppError::Invalid { .. } => (StatusCode::BAD_REQUEST, "BAD_USER_INPUT"),
+        AppError::Internal(err) => {
+            tracing::error!(error = ?err, "internal error");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error: it has been logged",
+                Value::Null,
+            );
+        }
+    };
+    error(status, code, &e.to_string(), Value::Null)
+}
+
 /// An error answer: `{"errors":[{"message", "extensions": {"code", ...extra}}]}`.
 pub fn error(
     status: StatusCode,
