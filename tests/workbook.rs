@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use common::*;
-use msi_hub::files::report_workbook::FORM_VERSION;
+use msi_hub::files::workbook::FORM_VERSION;
 use serde_json::json;
 
 async fn get(t: &TestApp, token: Option<&str>, path: &str) -> (u16, Vec<u8>, String) {
@@ -147,4 +147,287 @@ async fn who_may_download_a_report_workbook() {
     );
     let (s, _, _) = get(&t, None, "/reports/template.xlsx").await;
     assert_eq!(s, 401);
+}
+
+const UPLOAD: &str = "mutation($d: String!, $m: Month!, $f: Upload!, $mode: WorkbookMode, $e: Int, $r: String) {
+  uploadReportWorkbook(dealerCode: $d, month: $m, file: $f, mode: $mode, expectedRevision: $e, reason: $r) {
+    outcome message violations { field rule message cell } warnings { field rule cell }
+    report { revision status } } }";
+
+/// `uploadReportWorkbook` with `bytes` as the file; the whole answer.
+async fn upload(
+    t: &TestApp,
+    token: &str,
+    bytes: Vec<u8>,
+    vars: serde_json::Value,
+) -> serde_json::Value {
+    let mut variables = vars;
+    variables["f"] = serde_json::Value::Null;
+    let form = reqwest::multipart::Form::new()
+        .text(
+            "operations",
+            json!({ "query": UPLOAD, "variables": variables }).to_string(),
+        )
+        .text("map", json!({ "0": ["variables.f"] }).to_string())
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(bytes).file_name("MSI.xlsx"),
+        );
+    let resp = t
+        .client
+        .post(format!("{}/graphql", t.base))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+/// A workbook in the form's layout written here (not by the service): the header, then
+/// `cells` (field code, value) from row 8 on; the row of each code is 8 + its index.
+fn sheet(dealer: &str, month: &str, version: &str, cells: &[(&str, Cell)]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("MSI").unwrap();
+    ws.write(1, 1, dealer).unwrap();
+    ws.write(2, 1, month).unwrap();
+    ws.write(4, 1, version).unwrap();
+    for (i, (code, value)) in cells.iter().enumerate() {
+        let row = 7 + i as u32;
+        ws.write(row, 0, *code).unwrap();
+        match value {
+            Cell::N(n) => ws.write(row, 3, *n).unwrap(),
+            Cell::T(s) => ws.write(row, 3, *s).unwrap(),
+        };
+    }
+    book.save_to_buffer().unwrap()
+}
+
+enum Cell {
+    N(f64),
+    T(&'static str),
+}
+
+/// Every field with the values of `report_input(&[])`, as numbers.
+fn complete() -> Vec<(&'static str, Cell)> {
+    msi_hub::domain::FIELDS
+        .iter()
+        .map(|def| {
+            let v = match (def.name, def.kind) {
+                ("working_days", _) => 22.0,
+                ("technicians_level1", _) => 4.0,
+                ("technicians_level2", _) => 3.0,
+                ("hours_attended", _) => 1500.0,
+                ("hours_worked", _) => 1200.0,
+                ("hours_sold", _) => 1300.0,
+                ("csi_score", _) => 88.5,
+                (_, msi_hub::domain::FieldKind::Count) => 10.0,
+                _ => 1000.0,
+            };
+            (def.name, Cell::N(v))
+        })
+        .collect()
+}
+
+fn with(
+    mut cells: Vec<(&'static str, Cell)>,
+    code: &str,
+    value: Cell,
+) -> Vec<(&'static str, Cell)> {
+    let i = cells.iter().position(|(c, _)| *c == code).unwrap();
+    cells[i].1 = value;
+    cells
+}
+
+fn row_cell(code: &str) -> String {
+    let i = msi_hub::domain::FIELDS
+        .iter()
+        .position(|d| d.name == code)
+        .unwrap();
+    format!("MSI!D{}", 8 + i)
+}
+
+const VALUES: &str = "query($d: String!, $m: Month!) { report(dealerCode: $d, month: $m) { revision values { repairOrders { roComebacks roDelivered } revenue { laborRevenueCustomer } period { workingDays } capacity { mechanics washers } } totals { roTotal grossProfitTotal } } }";
+
+#[tokio::test]
+async fn uploaded_workbooks_are_stored_as_the_mutation_stores_reports() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    let (d1, d2) = (t.dealer("D1"), t.dealer("D2"));
+    // Our own download, sent back: the same report, nothing changes.
+    submit(
+        &t,
+        &d2,
+        "D2",
+        "2024-04",
+        report_input(&[("ro_delivered", json!(1234))]),
+    )
+    .await;
+    let (_, bytes, _) = get(&t, Some(&d2), "/reports/D2/2024-04.xlsx").await;
+    let r = upload(&t, &d2, bytes, json!({ "d": "D2", "m": "2024-04" })).await;
+    assert_eq!(
+        r["data"]["uploadReportWorkbook"]["outcome"], "UNCHANGED",
+        "{r}"
+    );
+    // A workbook written by another spreadsheet writer (openpyxl), numbers partly typed as
+    // text: stored as the mutation stores the same figures.
+    let fixture = std::fs::read("tests/fixtures/openpyxl_report.xlsx").unwrap();
+    let r = upload(&t, &d1, fixture, json!({ "d": "D1", "m": "2024-05" })).await;
+    let out = &r["data"]["uploadReportWorkbook"];
+    assert!(
+        out["outcome"].as_str().unwrap().starts_with("ACCEPTED"),
+        "{r}"
+    );
+    submit(&t, &d2, "D2", "2024-05", report_input(&[])).await;
+    let a = t
+        .ok(&t.admin(), VALUES, json!({ "d": "D1", "m": "2024-05" }))
+        .await;
+    let b = t
+        .ok(&t.admin(), VALUES, json!({ "d": "D2", "m": "2024-05" }))
+        .await;
+    assert_eq!(a, b);
+    // An amendment by workbook: a new revision with its reason.
+    let changed = sheet(
+        "D1",
+        "2024-05",
+        FORM_VERSION,
+        &with(complete(), "washers", Cell::N(9.0)),
+    );
+    let r = upload(
+        &t,
+        &d1,
+        changed,
+        json!({ "d": "D1", "m": "2024-05", "mode": "AMEND", "e": 1, "r": "washers recounted" }),
+    )
+    .await;
+    assert_eq!(
+        r["data"]["uploadReportWorkbook"]["report"]["revision"], 2,
+        "{r}"
+    );
+    assert_eq!(stored(&t, "D1", "2024-05").await.1, [1, 2]);
+}
+
+#[tokio::test]
+async fn every_violation_of_a_workbook_names_its_cell_and_nothing_is_stored() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    let d1 = t.dealer("D1");
+    let cells = with(complete(), "working_days", Cell::N(40.0));
+    let cells = with(cells, "mechanics", Cell::T("twelve"));
+    let cells = with(cells, "ro_comebacks", Cell::N(11.0));
+    let r = upload(
+        &t,
+        &d1,
+        sheet("D1", "2024-05", FORM_VERSION, &cells),
+        json!({ "d": "D1", "m": "2024-05" }),
+    )
+    .await;
+    let out = &r["data"]["uploadReportWorkbook"];
+    assert_eq!(out["outcome"], "REJECTED", "{r}");
+    let found: Vec<(String, String)> = out["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["rule"].as_str().unwrap().into(),
+                v["cell"].as_str().unwrap_or("-").into(),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&("FORMAT".into(), row_cell("mechanics"))),
+        "{found:?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(rule, cell)| rule == "REQUIRED" && *cell == row_cell("mechanics")),
+        "an unreadable cell is not also missing: {found:?}"
+    );
+    assert!(
+        found.contains(&("RANGE".into(), row_cell("working_days"))),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("NOT_ABOVE".into(), row_cell("ro_comebacks"))),
+        "{found:?}"
+    );
+    assert_eq!(stored(&t, "D1", "2024-05").await.1, Vec::<i64>::new());
+}
+
+#[tokio::test]
+async fn a_workbook_of_another_dealer_month_or_form_is_refused() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    let d1 = t.dealer("D1");
+    for (bytes, says) in [
+        (
+            sheet("D2", "2024-05", FORM_VERSION, &complete()),
+            "dealer D2's (MSI!B2), not D1's",
+        ),
+        (
+            sheet("D1", "2024-04", FORM_VERSION, &complete()),
+            "for 2024-04 (MSI!B3), not 2024-05",
+        ),
+        (
+            sheet("D1", "2024-05", "MSI-1999.1", &complete()),
+            "form version is `MSI-1999.1`",
+        ),
+        (b"dealer_code,month\n".to_vec(), "not an Excel workbook"),
+    ] {
+        let r = upload(&t, &d1, bytes, json!({ "d": "D1", "m": "2024-05" })).await;
+        assert_eq!(
+            r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{r}"
+        );
+        let m = r["errors"][0]["message"].as_str().unwrap();
+        assert!(m.contains(says), "{m}");
+    }
+    assert_eq!(stored(&t, "D1", "2024-05").await.1, Vec::<i64>::new());
+}
+
+#[tokio::test]
+async fn only_the_dealer_itself_and_the_oem_upload_its_workbook() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    let bytes = sheet("D1", "2024-05", FORM_VERSION, &complete());
+    for token in [t.dealer("D2"), t.manager(&["EAST"]), t.bi()] {
+        let r = upload(
+            &t,
+            &token,
+            bytes.clone(),
+            json!({ "d": "D1", "m": "2024-05" }),
+        )
+        .await;
+        assert_eq!(r["errors"][0]["extensions"]["code"], "FORBIDDEN", "{r}");
+    }
+    assert_eq!(stored(&t, "D1", "2024-05").await.1, Vec::<i64>::new());
+    let r = upload(
+        &t,
+        &t.admin(),
+        bytes.clone(),
+        json!({ "d": "D1", "m": "2024-05", "mode": "DRAFT" }),
+    )
+    .await;
+    assert_eq!(
+        r["data"]["uploadReportWorkbook"]["outcome"], "DRAFT_SAVED",
+        "{r}"
+    );
+    let r = upload(
+        &t,
+        &t.dealer("D1"),
+        bytes,
+        json!({ "d": "D1", "m": "2024-05" }),
+    )
+    .await;
+    assert!(
+        r["data"]["uploadReportWorkbook"]["outcome"]
+            .as_str()
+            .unwrap()
+            .starts_with("ACCEPTED"),
+        "{r}"
+    );
 }

@@ -272,12 +272,27 @@ impl App {
                 .map(|v| CellViolation::of(v, header, false))
                 .collect()
         };
-        if !row.errors.is_empty() {
-            return Ok(refused(row, RowOutcome::Rejected, errors(&row.errors)));
-        }
         let Some(month) = row.month else {
-            return Ok(refused(row, RowOutcome::Rejected, vec![]));
+            return Ok(refused(row, RowOutcome::Rejected, errors(&row.errors)));
         };
+        if !row.errors.is_empty() {
+            // Every error of the row at once: the rules of the cells that could be read
+            // too (an unreadable cell is not also reported missing).
+            let completeness = match options.mode {
+                ImportMode::Draft => Completeness::Draft,
+                ImportMode::Submit => Completeness::Complete,
+            };
+            let mut all = row.errors.clone();
+            all.extend(
+                check(&row.raw, month, completeness, &[])
+                    .errors
+                    .into_iter()
+                    .filter(|v| {
+                        !(v.rule == Rule::Required && row.errors.iter().any(|e| e.field == v.field))
+                    }),
+            );
+            return Ok(refused(row, RowOutcome::Rejected, errors(&all)));
+        }
         let Some(dealer) = self
             .store
             .dealers_by_code(std::slice::from_ref(&row.dealer_code))

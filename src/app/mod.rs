@@ -33,6 +33,7 @@ pub use publication::{MonthPublication, PublicationState};
 pub use reports::{Outcome, StatusCounts, SubmissionStatus, SubmitOutcome};
 pub use targets::{ItemProgress, RegionProgress, TargetChange};
 pub use visibility::{GroupFigures, Viewer};
+pub use workbook::{WorkbookAction, WorkbookOutcome};
 
 use std::sync::Arc;
 

@@ -30,7 +30,7 @@ pub struct SubmitOutcome {
 }
 
 impl SubmitOutcome {
-    fn rejected(errors: Vec<Violation>) -> SubmitOutcome {
+    pub(super) fn rejected(errors: Vec<Violation>) -> SubmitOutcome {
         SubmitOutcome {
             outcome: Outcome::Rejected,
             record: None,

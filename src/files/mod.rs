@@ -4,6 +4,6 @@
 
 pub mod cells;
 pub mod report_csv;
-pub mod report_workbook;
+pub mod workbook;
 
 pub use report_csv::{CsvError, Header, RejectedRows, ReportRow, ReportRows};

@@ -14,6 +14,7 @@ mod network;
 mod query;
 pub mod report;
 mod scalars;
+mod workbook;
 
 use std::sync::Arc;
 
@@ -46,6 +47,7 @@ pub struct Mutation(
     management::TargetMutation,
     management::ActionMutation,
     import::ImportMutation,
+    workbook::WorkbookMutation,
 );
 
 use crate::app::App;

@@ -177,11 +177,14 @@ pub struct RuleViolation {
     pub rule: String,
     pub message: String,
     pub values: Vec<FieldValue>,
+    /// The workbook cell (`MSI!D23`) of the field, when the report came as a workbook.
+    pub cell: Option<String>,
 }
 
 impl From<&Violation> for RuleViolation {
     fn from(v: &Violation) -> Self {
         RuleViolation {
+            cell: None,
             field: field_path(&v.field),
             rule: v.rule.code().to_string(),
             message: v.message.clone(),

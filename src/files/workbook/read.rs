@@ -1,0 +1,139 @@
+//! Reading a filled report workbook back: found by the field codes of column A, so a
+//! workbook saved by other software (which may drop styles and notes) reads as well.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::str::FromStr;
+
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use rust_decimal::Decimal;
+
+use super::{CODE_COL, DEALER_ROW, FORM_VERSION, MONTH_ROW, SHEET, VALUE_COL, VERSION_ROW};
+use crate::domain::{Field, Month, RawReport, Rule, Violation};
+use crate::files::cells;
+use crate::files::report_csv::column_letters;
+
+/// A workbook that cannot be read as the MSI form at all.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkbookError {
+    #[error("the file is not an Excel workbook (.xlsx): {0}")]
+    NotAWorkbook(String),
+    #[error("the workbook has no sheet `{SHEET}`: it is not the MSI form (download it from /reports/...)")]
+    NoSheet,
+    #[error("the workbook's form version is `{0}`; this service reads `{FORM_VERSION}`: download the form again")]
+    Version(String),
+    #[error("cell {cell}: {problem}")]
+    Header { cell: String, problem: String },
+}
+
+/// What a filled workbook holds.
+#[derive(Debug, Clone)]
+pub struct FilledWorkbook {
+    pub dealer_code: String,
+    pub month: Month,
+    pub raw: RawReport,
+    /// Cells that could not be read, by field.
+    pub errors: Vec<Violation>,
+    /// Each field's cell, `MSI!D23`.
+    pub cells: HashMap<String, String>,
+}
+
+fn cell_ref(row: u32, col: u16) -> String {
+    format!("{SHEET}!{}{}", column_letters(col as usize), row + 1)
+}
+
+fn text(d: Option<&Data>) -> String {
+    match d {
+        Some(Data::String(s)) => s.trim().to_string(),
+        Some(Data::Int(i)) => i.to_string(),
+        Some(Data::Float(f)) => f.to_string(),
+        Some(Data::DateTimeIso(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+/// The value of a field's cell: a number, or text read leniently.
+fn value(d: Option<&Data>) -> Result<Option<Decimal>, String> {
+    match d {
+        None | Some(Data::Empty) => Ok(None),
+        Some(Data::Int(i)) => Ok(Some(Decimal::from(*i))),
+        // Shortest text that reads back as the same double: what was typed.
+        Some(Data::Float(f)) => Decimal::from_str(&f.to_string())
+            .map(Some)
+            .map_err(|_| format!("{f} is not a number that fits")),
+        Some(Data::String(s)) => cells::number(s),
+        Some(Data::Bool(_)) => Err("a true/false value, not a number".into()),
+        Some(Data::Error(e)) => Err(format!("the cell holds an error ({e:?})")),
+        Some(_) => Err("a date or time, not a number".into()),
+    }
+}
+
+/// Reads a filled MSI workbook.
+pub fn read(bytes: &[u8]) -> Result<FilledWorkbook, WorkbookError> {
+    let mut book: Xlsx<_> =
+        open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::XlsxError| {
+            WorkbookError::NotAWorkbook(crate::domain::text::excerpt(&e.to_string()))
+        })?;
+    let sheet = book
+        .worksheet_range(SHEET)
+        .map_err(|_| WorkbookError::NoSheet)?;
+    let at = |row: u32, col: u16| sheet.get_value((row, u32::from(col)));
+    let version = text(at(VERSION_ROW, 1));
+    if version != FORM_VERSION {
+        return Err(WorkbookError::Version(crate::domain::text::excerpt(
+            &version,
+        )));
+    }
+    let dealer_code = text(at(DEALER_ROW, 1));
+    if dealer_code.is_empty() {
+        return Err(WorkbookError::Header {
+            cell: cell_ref(DEALER_ROW, 1),
+            problem: "the dealer code is empty".into(),
+        });
+    }
+    let month_text = text(at(MONTH_ROW, 1));
+    let month = month_text
+        .parse::<Month>()
+        .map_err(|_| WorkbookError::Header {
+            cell: cell_ref(MONTH_ROW, 1),
+            problem: format!(
+            "`{}` is not a month: it is text YYYY-MM (a cell Excel turned into a date is not read)",
+            crate::domain::text::excerpt(&month_text)
+        ),
+        })?;
+    let mut raw = RawReport::new();
+    let mut errors = Vec::new();
+    let mut cells_of = HashMap::new();
+    let last = sheet.end().map_or(0, |(r, _)| r);
+    for row in 0..=last {
+        let Some(field) = Field::from_name(&text(at(row, CODE_COL))) else {
+            continue;
+        };
+        let cell = cell_ref(row, VALUE_COL);
+        if cells_of.contains_key(field.name()) {
+            continue;
+        }
+        match value(at(row, VALUE_COL)) {
+            Ok(Some(v)) => {
+                raw.insert(field, v);
+            }
+            Ok(None) => {}
+            Err(message) => errors.push(Violation::of_report(
+                field.name(),
+                Rule::Format,
+                format!("{cell}: {message}"),
+                text(at(row, VALUE_COL)),
+            )),
+        }
+        cells_of.insert(field.name().to_string(), cell);
+    }
+    cells_of.insert("dealer_code".into(), cell_ref(DEALER_ROW, 1));
+    cells_of.insert("month".into(), cell_ref(MONTH_ROW, 1));
+    Ok(FilledWorkbook {
+        dealer_code,
+        month,
+        raw,
+        errors,
+        cells: cells_of,
+    })
+}
