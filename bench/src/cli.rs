@@ -47,6 +47,10 @@ pub struct Cli {
     /// Dealers per page of the `exceptions` scenario (default: the service's default page).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=200))]
     pub exceptions_page: Option<u32>,
+    /// Most rows of the `import` scenario's file (one per dealer without a report for the
+    /// current month).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub import_rows: u32,
     /// Amend-then-rank rounds after the `amend` scenario.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub freshness_rounds: u32,
@@ -81,6 +85,7 @@ pub struct Cfg {
     pub warmup: usize,
     pub fact_pulls: usize,
     pub exceptions_page: Option<usize>,
+    pub import_rows: usize,
     pub freshness_rounds: usize,
 }
 
@@ -92,6 +97,7 @@ impl Cli {
             warmup: self.warmup as usize,
             fact_pulls: self.fact_pulls as usize,
             exceptions_page: self.exceptions_page.map(|n| n as usize),
+            import_rows: self.import_rows as usize,
             freshness_rounds: self.freshness_rounds as usize,
         }
     }

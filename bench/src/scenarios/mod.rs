@@ -2,6 +2,7 @@
 
 mod amend;
 mod facts;
+mod import;
 mod management;
 mod reads;
 mod report_input;
@@ -19,7 +20,7 @@ use crate::load::measure;
 use crate::measure::Outcome;
 
 /// Every scenario, in the order they run.
-pub const SCENARIOS: [&str; 11] = [
+pub const SCENARIOS: [&str; 12] = [
     "ranking",
     "ranking_rolling12",
     "ranking_achievement",
@@ -31,6 +32,7 @@ pub const SCENARIOS: [&str; 11] = [
     "facts",
     "submit",
     "amend",
+    "import",
 ];
 
 /// KPI of the ranking scenarios.
@@ -110,6 +112,7 @@ pub async fn run(
         "facts" => vec![facts::facts_scenario(gql, admin, data, cfg).await],
         "submit" => submit::submit_scenario(gql, admin, issuer, data, cfg).await?,
         "amend" => amend::amend_scenario(gql, admin, issuer, data, cfg).await?,
+        "import" => import::import_scenario(gql, admin, data, cfg).await?,
         other => unreachable!("unknown scenario {other}"),
     })
 }
