@@ -11,6 +11,7 @@ mod kpi;
 mod load;
 mod meeting;
 mod network;
+mod pack;
 mod peers;
 mod publication;
 mod reports;
@@ -29,10 +30,11 @@ pub use kpi::{
 pub use load::LoadSummary;
 pub use meeting::{Agenda, DealerExceptions, Exception, ExceptionKind, ExceptionsView};
 pub use network::{DealerInput, DealerPatch};
+pub use pack::{MeetingPack, PACK_KPIS};
 pub use publication::{MonthPublication, PublicationState};
 pub use reports::{Outcome, StatusCounts, SubmissionStatus, SubmitOutcome};
 pub use targets::{ItemProgress, RegionProgress, TargetChange};
-pub use visibility::{GroupFigures, Viewer};
+pub use visibility::{status_filter, GroupFigures, Viewer};
 pub use workbook::{WorkbookAction, WorkbookOutcome};
 
 use std::sync::Arc;

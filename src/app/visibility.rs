@@ -179,3 +179,35 @@ impl Viewer<'_> {
         }
     }
 }
+
+/// The dealers of a status list `who` may see: those of `region` (checked against its
+/// regions for a manager), its regions, or (a dealer) its own line.
+pub fn status_filter(
+    who: &Principal,
+    region: Option<String>,
+) -> AppResult<crate::store::DealerFilter> {
+    use crate::auth::Scope;
+    if let Some(r) = &region {
+        crate::domain::network::check_code("regionCode", r)
+            .map_err(|m| AppError::invalid("regionCode", m))?;
+    }
+    let mut f = crate::store::DealerFilter::default();
+    match who.scope() {
+        Scope::All => f.regions = region.map(|r| vec![r]),
+        Scope::Regions(mine) => match region {
+            Some(r) if mine.contains(&r) => f.regions = Some(vec![r]),
+            Some(r) => {
+                return Err(AppError::Forbidden(format!(
+                    "region {r} is not one of your regions ({})",
+                    mine.join(", ")
+                )))
+            }
+            None => f.regions = Some(mine),
+        },
+        Scope::Dealer(d) => {
+            f.dealer = Some(d);
+            f.regions = region.map(|r| vec![r]);
+        }
+    }
+    Ok(f)
+}

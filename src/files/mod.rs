@@ -1,8 +1,10 @@
-//! Files in and out: report rows as CSV (bulk imports), the report as a workbook, with
+//! Files in and out: report rows as CSV (bulk imports), the report as a workbook, the
+//! meeting pack, with
 //! the lenient reading of a cell's number that every file format shares. Formats only:
 //! what a row does is the app's.
 
 pub mod cells;
+pub mod meeting_pack;
 pub mod report_csv;
 pub mod workbook;
 

@@ -5,13 +5,13 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::error::{forbidden, GqlResult};
+use super::error::GqlResult;
 use super::guards::{principal, DealerRead};
 use super::loaders::DealerLoader;
 use super::network::{Dealer, Region};
 use super::report::{time, MonthlyReport, ReportRevision};
 use crate::app::{AppError, StatusCounts};
-use crate::auth::{Principal, Role, Scope};
+use crate::auth::{Principal, Role};
 use crate::domain::Month;
 use crate::store::{DealerFilter, ReportStatus, StatusRow};
 
@@ -33,29 +33,7 @@ pub fn page_size(first: Option<i32>) -> async_graphql::Result<usize> {
 
 /// The caller's scope as a dealer filter; `region` narrows it and must lie within it.
 pub fn scoped_filter(p: &Principal, region: Option<String>) -> async_graphql::Result<DealerFilter> {
-    if let Some(r) = &region {
-        crate::domain::network::check_code("regionCode", r)
-            .map_err(|m| super::error::to_gql(AppError::invalid("regionCode", m)))?;
-    }
-    let mut f = DealerFilter::default();
-    match p.scope() {
-        Scope::All => f.regions = region.map(|r| vec![r]),
-        Scope::Regions(mine) => match region {
-            Some(r) if mine.contains(&r) => f.regions = Some(vec![r]),
-            Some(r) => {
-                return Err(forbidden(format!(
-                    "region {r} is not one of your regions ({})",
-                    mine.join(", ")
-                )))
-            }
-            None => f.regions = Some(mine),
-        },
-        Scope::Dealer(d) => {
-            f.dealer = Some(d);
-            f.regions = region.map(|r| vec![r]);
-        }
-    }
-    Ok(f)
+    crate::app::status_filter(p, region).gql()
 }
 
 /// Who is calling, as the token says.

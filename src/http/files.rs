@@ -1,7 +1,10 @@
 //! Files over HTTP, with the bearer token as for GraphQL: `GET /reports/{dealer}/{month}.xlsx`
-//! (a dealer's report as the MSI workbook) and `GET /reports/template.xlsx` (the blank form).
+//! (a dealer's report as the MSI workbook), `GET /reports/template.xlsx` (the blank form)
+//! and `GET /packs/meeting.xlsx` / `.csv` (the meeting pack).
 
-use axum::extract::{Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -13,9 +16,13 @@ use crate::domain::Month;
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
+    file(bytes, name, XLSX)
+}
+
+fn file(bytes: Vec<u8>, name: &str, kind: &'static str) -> Response {
     let mut out = (StatusCode::OK, bytes).into_response();
     let h = out.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(XLSX));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
@@ -58,5 +65,72 @@ pub async fn template(State(state): State<HttpState>, headers: HeaderMap) -> Res
     match state.app.blank_workbook() {
         Ok(bytes) => xlsx(bytes, "MSI_template.xlsx"),
         Err(e) => app_error(e),
+    }
+}
+
+/// `GET /packs/meeting.{xlsx,csv}?month=YYYY-MM[&region=R][&kpis=a,b][&table=status]`: the
+/// meeting pack of a region (default: the caller's scope) for a month; CSV gives one
+/// table (`status`, `overview`, `rankings` or `actions`).
+pub async fn meeting_pack(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    Path(file_name): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let who = match authenticate(&state, &headers) {
+        Ok(p) => p,
+        Err(refused) => return *refused,
+    };
+    let bad =
+        |field: &str, message: String| app_error(crate::app::AppError::invalid(field, message));
+    let Some(month) = q.get("month").and_then(|m| m.parse::<Month>().ok()) else {
+        return bad("month", "give the month: ?month=YYYY-MM".into());
+    };
+    let kpis: Vec<String> = q
+        .get("kpis")
+        .map(|k| {
+            k.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let pack = match state
+        .app
+        .meeting_pack(&who, q.get("region").cloned(), month, &kpis)
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return app_error(e),
+    };
+    let name = format!("MSI_meeting_{}_{month}", pack.scope);
+    match file_name.as_str() {
+        "meeting.xlsx" => match crate::files::meeting_pack::workbook(&pack) {
+            Ok(bytes) => xlsx(bytes, &format!("{name}.xlsx")),
+            Err(e) => app_error(crate::app::AppError::Internal(e.into())),
+        },
+        "meeting.csv" => {
+            let table = q.get("table").map_or("status", String::as_str);
+            if !crate::files::meeting_pack::TABLES.contains(&table) {
+                return bad(
+                    "table",
+                    format!("one of {}", crate::files::meeting_pack::TABLES.join(", ")),
+                );
+            }
+            match crate::files::meeting_pack::csv(&pack, table) {
+                Ok(bytes) => file(
+                    bytes,
+                    &format!("{name}_{table}.csv"),
+                    "text/csv; charset=utf-8",
+                ),
+                Err(e) => app_error(crate::app::AppError::Internal(e.into())),
+            }
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "the meeting pack is /packs/meeting.xlsx or /packs/meeting.csv",
+            serde_json::Value::Null,
+        ),
     }
 }

@@ -50,6 +50,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/reports/template.xlsx", get(files::template))
         .route("/reports/{dealer}/{file}", get(files::report_workbook))
+        .route("/packs/{file}", get(files::meeting_pack))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(health::readyz))
         .with_state(HttpState { app, schema })
