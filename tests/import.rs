@@ -397,3 +397,56 @@ async fn an_import_killed_midway_is_completed_by_running_it_again() {
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(summary.contains(&format!("{total} rows")), "{summary}");
 }
+
+#[tokio::test]
+async fn a_workbook_with_one_row_per_report_imports_as_the_csv_does() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    // Written here with rust_xlsxwriter: the CSV's layout on the first sheet, one month
+    // typed as Excel turns "2024-05" into a date, one number as text.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    let names: Vec<String> = values(&[]).into_iter().map(|(n, _)| n).collect();
+    ws.write(0, 0, "dealer_code").unwrap();
+    ws.write(0, 1, "month").unwrap();
+    for (i, n) in names.iter().enumerate() {
+        ws.write(0, 2 + i as u16, n.as_str()).unwrap();
+    }
+    for (r, (dealer, working_days)) in [("D1", "22"), ("D2", "40")].iter().enumerate() {
+        let row = 1 + r as u32;
+        ws.write(row, 0, *dealer).unwrap();
+        if r == 0 {
+            let may = rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 5, 1).unwrap();
+            let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm");
+            ws.write_datetime_with_format(row, 1, &may, &fmt).unwrap();
+        } else {
+            ws.write(row, 1, "2024-05").unwrap();
+        }
+        for (i, (n, v)) in values(&[("working_days", working_days)])
+            .into_iter()
+            .enumerate()
+        {
+            let col = 2 + i as u16;
+            if n == "labor_revenue_customer" {
+                ws.write(row, col, "1,000.00").unwrap();
+            } else {
+                ws.write(row, col, v.parse::<f64>().unwrap()).unwrap();
+            }
+        }
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let r = import_ok(&t, bytes, json!({})).await;
+    assert_eq!(outcomes(&r), ["ACCEPTED", "REJECTED"], "{r}");
+    assert_eq!(r["rows"][0]["line"], 2);
+    assert_eq!(
+        r["rows"][1]["violations"][0]["cell"],
+        "working_days (column C)"
+    );
+    assert_eq!(r["rows"][1]["violations"][0]["rule"], "RANGE");
+    // The same figures as the mutation stores.
+    submit(&t, &t.admin(), "D3", "2024-05", report_input(&[])).await;
+    let q = "query($d: String!) { report(dealerCode: $d, month: \"2024-05\") { values { repairOrders { roComebacks roDelivered } revenue { laborRevenueCustomer } period { workingDays } } totals { roTotal grossProfitTotal } } }";
+    let a = t.ok(&t.admin(), q, json!({ "d": "D1" })).await;
+    let b = t.ok(&t.admin(), q, json!({ "d": "D3" })).await;
+    assert_eq!(a, b);
+}

@@ -3,13 +3,14 @@
 //! and imported again.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use msi_hub::app::{App, ImportMode, ImportOptions, ImportSummary};
 use msi_hub::auth::{Principal, Role};
+use msi_hub::files::report_csv::is_workbook;
 use msi_hub::files::{RejectedRows, ReportRows};
 
 /// What `msi-hub import` was asked.
@@ -60,11 +61,33 @@ pub async fn run(app: &App, args: ImportArgs) -> anyhow::Result<ImportSummary> {
                 .with_context(|| format!("unknown encoding `{label}` (try utf-8 or gbk)"))?,
         ),
     };
-    let file =
+    let mut file =
         File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
+    let mut head = [0u8; 4];
+    let n = file.read(&mut head)?;
+    file.seek(SeekFrom::Start(0))?;
+    if is_workbook(&head[..n]) {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        let rows = ReportRows::open_workbook(&bytes)
+            .with_context(|| format!("{} is not a workbook of report rows", args.file.display()))?;
+        let total = rows.len_hint().unwrap_or(1);
+        return run_rows(app, &args, rows, total).await;
+    }
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut rows = ReportRows::open(file, encoding)
+    let rows = ReportRows::open(file, encoding)
         .with_context(|| format!("{} is not a report CSV", args.file.display()))?;
+    run_rows(app, &args, rows, size).await
+}
+
+/// Imports `rows`; `size` is what their progress counts up to (bytes of a CSV, rows of a
+/// workbook).
+async fn run_rows<R: Read + Send>(
+    app: &App,
+    args: &ImportArgs,
+    mut rows: ReportRows<R>,
+    size: u64,
+) -> anyhow::Result<ImportSummary> {
     let outcomes_path = beside(&args.file, "outcomes");
     let rejected_path = beside(&args.file, "rejected");
     let mut outcomes = csv::Writer::from_writer(BufWriter::new(
@@ -89,7 +112,7 @@ pub async fn run(app: &App, args: ImportArgs) -> anyhow::Result<ImportSummary> {
     let bar = ProgressBar::new(size.max(1));
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg} (eta {eta})",
+            "{spinner} [{elapsed_precise}] {wide_bar} {percent}% {msg} (eta {eta})",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );

@@ -167,12 +167,24 @@ pub struct ReportRow {
     pub cells: csv::StringRecord,
 }
 
-/// Rows of a report CSV, read one at a time.
+/// Where rows come from.
+enum Source<R: Read> {
+    Csv(Box<csv::Reader<DecodeReaderBytes<BufReader<R>, Vec<u8>>>>),
+    /// A workbook's first sheet, as text, with each row's number in the sheet.
+    Sheet {
+        rows: std::vec::IntoIter<(u64, csv::StringRecord)>,
+        done: u64,
+    },
+}
+
+/// Rows of a report CSV (or of a workbook's first sheet laid out the same way), read one
+/// at a time.
 pub struct ReportRows<R: Read> {
-    reader: csv::Reader<DecodeReaderBytes<BufReader<R>, Vec<u8>>>,
+    source: Source<R>,
     pub header: Header,
     pub encoding: &'static Encoding,
     record: csv::StringRecord,
+    line: u64,
 }
 
 /// The encoding of a file that starts with `head`: a byte-order mark says it; otherwise
@@ -210,23 +222,48 @@ impl<R: Read> ReportRows<R> {
         }
         let header = Header::parse(names)?;
         Ok(ReportRows {
-            reader,
+            source: Source::Csv(Box::new(reader)),
             header,
             encoding,
             record: csv::StringRecord::new(),
+            line: 0,
         })
     }
 
-    /// Bytes of decoded text read so far (for progress).
+    /// Rows of a workbook (read whole); `None` for a CSV, read as it goes.
+    pub fn len_hint(&self) -> Option<u64> {
+        match &self.source {
+            Source::Csv(_) => None,
+            Source::Sheet { rows, done } => Some(*done + rows.len() as u64),
+        }
+    }
+
+    /// Bytes of decoded text read so far, or rows of a workbook (for progress).
     pub fn position(&self) -> u64 {
-        self.reader.position().byte()
+        match &self.source {
+            Source::Csv(reader) => reader.position().byte(),
+            Source::Sheet { done, .. } => *done,
+        }
     }
 
     /// The next row, or `None` at the end.
     pub fn next_row(&mut self) -> Result<Option<ReportRow>, CsvError> {
         loop {
-            if !self.reader.read_record(&mut self.record)? {
-                return Ok(None);
+            match &mut self.source {
+                Source::Csv(reader) => {
+                    if !reader.read_record(&mut self.record)? {
+                        return Ok(None);
+                    }
+                    self.line = self.record.position().map_or(0, |p| p.line());
+                }
+                Source::Sheet { rows, done } => {
+                    let Some((line, record)) = rows.next() else {
+                        return Ok(None);
+                    };
+                    *done += 1;
+                    self.line = line;
+                    self.record = record;
+                }
             }
             // Blank lines (a spreadsheet's trailing rows) are no rows.
             if self.record.iter().all(|c| c.trim().is_empty()) {
@@ -239,7 +276,7 @@ impl<R: Read> ReportRows<R> {
     fn row(&self) -> ReportRow {
         let h = &self.header;
         let r = &self.record;
-        let line = r.position().map_or(0, |p| p.line());
+        let line = self.line;
         let cell = |i: usize| r.get(i).unwrap_or("");
         let mut errors = Vec::new();
         let dealer_code = cell(h.dealer).trim().to_string();
@@ -302,6 +339,77 @@ impl<R: Read> ReportRows<R> {
             errors,
             cells: r.clone(),
         }
+    }
+}
+
+/// The text of a workbook cell, as a CSV would hold it.
+fn cell_text(d: &calamine::Data) -> String {
+    use calamine::Data;
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        // Shortest text that reads back as the same number: what was typed.
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        // A month typed into Excel becomes a date: its month is what was meant.
+        Data::DateTime(dt) => dt
+            .as_datetime()
+            .map_or_else(|| dt.to_string(), |d| d.format("%Y-%m").to_string()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// Whether `bytes` start as a workbook (a zip archive) rather than as text.
+pub fn is_workbook(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+impl ReportRows<std::io::Empty> {
+    /// The first sheet of a workbook laid out as the CSV is: a header row of field codes
+    /// with `dealer_code` and `month`, then one row per dealer and month. (A workbook is
+    /// read whole: its rows are compressed XML.)
+    pub fn open_workbook(bytes: &[u8]) -> Result<ReportRows<std::io::Empty>, CsvError> {
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(
+            bytes,
+        ))
+        .map_err(|e: calamine::XlsxError| {
+            CsvError::Read(format!("not an Excel workbook (.xlsx): {e}"))
+        })?;
+        let first = book
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or(CsvError::NoHeader)?;
+        let range = book
+            .worksheet_range(&first)
+            .map_err(|e| CsvError::Read(e.to_string()))?;
+        let top = range.start().map_or(0, |(r, _)| u64::from(r));
+        let mut rows = range.rows().enumerate().map(|(i, cells)| {
+            let record: csv::StringRecord = cells.iter().map(cell_text).collect();
+            (top + i as u64 + 1, record)
+        });
+        let names: Vec<String> = match rows.next() {
+            Some((_, header)) => header.iter().map(str::to_string).collect(),
+            None => return Err(CsvError::NoHeader),
+        };
+        if names.iter().all(|n| n.trim().is_empty()) {
+            return Err(CsvError::NoHeader);
+        }
+        let header = Header::parse(names)?;
+        let rows: Vec<(u64, csv::StringRecord)> = rows.collect();
+        Ok(ReportRows {
+            source: Source::Sheet {
+                rows: rows.into_iter(),
+                done: 0,
+            },
+            header,
+            encoding: UTF_8,
+            record: csv::StringRecord::new(),
+            line: 0,
+        })
     }
 }
 

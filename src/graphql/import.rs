@@ -7,6 +7,7 @@ use super::error::{to_gql, GqlResult};
 use super::guards::{principal, OEM_ADMIN};
 use crate::app::{AppError, ImportOptions, ImportSummary, RowResult};
 use crate::domain::Month;
+use crate::files::report_csv::is_workbook;
 use crate::files::{RejectedRows, ReportRows};
 
 /// Row outcomes returned one by one; past it, only the refused rows (every row is counted
@@ -139,7 +140,8 @@ pub struct ImportMutation;
 impl ImportMutation {
     /// Imports reports from a CSV upload (oem_admin): a header of field codes as in the
     /// schema (`working_days` or `workingDays`) with `dealer_code` and `month`, one row per
-    /// dealer and month, UTF-8 (with or without BOM) or GBK / GB18030. Each row is stored
+    /// dealer and month, UTF-8 (with or without BOM) or GBK / GB18030; or an Excel workbook
+    /// whose first sheet is laid out the same way. Each row is stored
     /// as the report mutations store it (same checks, revisions and atomicity); submitted
     /// reports with other figures are amended only with `amendReason`, otherwise CONFLICT.
     /// Importing the same file again changes nothing (UNCHANGED).
@@ -155,39 +157,21 @@ impl ImportMutation {
     ) -> async_graphql::Result<ImportResult> {
         let who = principal(ctx)?;
         let (mode, dry_run) = (mode.unwrap_or(ImportMode::Submit), dry_run.unwrap_or(false));
-        let upload = file.value(ctx)?;
-        let mut rows = ReportRows::open(upload.into_read(), None)
-            .map_err(|e| to_gql(AppError::invalid("file", e.to_string())))?;
-        let internal = |e: crate::files::CsvError| to_gql(AppError::Internal(e.into()));
-        let mut rejected = RejectedRows::new(Vec::new(), &rows.header).map_err(internal)?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file.value(ctx)?.into_read(), &mut bytes)?;
         let options = ImportOptions {
             mode: mode.into(),
             amend_reason,
             dry_run,
         };
-        let mut listed = Vec::new();
-        let mut write_error = None;
-        let summary = super::app(ctx)
-            .import_reports(who, &mut rows, &options, |row, result, _| {
-                if listed.len() < MAX_ROWS_LISTED || result.outcome.is_refused() {
-                    listed.push(ImportRow::from(result));
-                }
-                if result.outcome.is_refused() {
-                    if let Err(e) = rejected.push(&row.cells, result.line, &result.reason()) {
-                        write_error.get_or_insert(e);
-                    }
-                }
-            })
-            .await
-            .gql()?;
-        if let Some(e) = write_error {
-            return Err(internal(e));
-        }
-        let refused = summary.rejected + summary.conflict;
-        let rejected_csv = if refused > 0 {
-            Some(String::from_utf8_lossy(&rejected.finish().map_err(internal)?).into_owned())
+        let bad = |e: crate::files::CsvError| to_gql(AppError::invalid("file", e.to_string()));
+        let app = super::app(ctx);
+        let (summary, listed, rejected_csv) = if is_workbook(&bytes) {
+            let rows = ReportRows::open_workbook(&bytes).map_err(bad)?;
+            import_rows(app, who, rows, &options).await?
         } else {
-            None
+            let rows = ReportRows::open(std::io::Cursor::new(&bytes[..]), None).map_err(bad)?;
+            import_rows(app, who, rows, &options).await?
         };
         Ok(ImportResult {
             counts: (&summary).into(),
@@ -196,4 +180,40 @@ impl ImportMutation {
             rejected_csv,
         })
     }
+}
+
+/// Imports `rows`: the summary, the rows listed and the refused rows as CSV.
+async fn import_rows<R: std::io::Read + Send>(
+    app: &crate::app::App,
+    who: &crate::auth::Principal,
+    mut rows: ReportRows<R>,
+    options: &ImportOptions,
+) -> async_graphql::Result<(ImportSummary, Vec<ImportRow>, Option<String>)> {
+    let internal = |e: crate::files::CsvError| to_gql(AppError::Internal(e.into()));
+    let mut rejected = RejectedRows::new(Vec::new(), &rows.header).map_err(internal)?;
+    let mut listed = Vec::new();
+    let mut write_error = None;
+    let summary = app
+        .import_reports(who, &mut rows, options, |row, result, _| {
+            if listed.len() < MAX_ROWS_LISTED || result.outcome.is_refused() {
+                listed.push(ImportRow::from(result));
+            }
+            if result.outcome.is_refused() {
+                if let Err(e) = rejected.push(&row.cells, result.line, &result.reason()) {
+                    write_error.get_or_insert(e);
+                }
+            }
+        })
+        .await
+        .gql()?;
+    if let Some(e) = write_error {
+        return Err(internal(e));
+    }
+    let refused = summary.rejected + summary.conflict;
+    let rejected_csv = if refused > 0 {
+        Some(String::from_utf8_lossy(&rejected.finish().map_err(internal)?).into_owned())
+    } else {
+        None
+    };
+    Ok((summary, listed, rejected_csv))
 }
