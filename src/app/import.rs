@@ -6,14 +6,16 @@
 //! import stopped anywhere leaves whole reports only; importing the same file again stores
 //! what is missing and leaves the rest UNCHANGED.
 
+use std::collections::HashMap;
 use std::io::Read;
 
 use futures_util::stream::{self, StreamExt};
 
 use super::{App, AppError, AppResult};
 use crate::auth::{Principal, Role};
+use crate::domain::kpi::ParamValue;
 use crate::domain::report::check;
-use crate::domain::{Completeness, Month, Rule, Violation};
+use crate::domain::{Completeness, Dealer, Month, Rule, Violation};
 use crate::files::{Header, ReportRow, ReportRows};
 use crate::store::ReportRecord;
 
@@ -133,6 +135,13 @@ impl RowResult {
     }
 }
 
+/// What the rows of a chunk share, read once per chunk.
+struct Shared<'a> {
+    header: &'a Header,
+    params: &'a [ParamValue],
+    dealers: &'a HashMap<String, Dealer>,
+}
+
 /// Rows by outcome.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
@@ -221,6 +230,26 @@ impl App {
             if chunk.is_empty() {
                 return Ok(summary);
             }
+            // What every row of the chunk reads alike, read once: the KPI cache brought up to
+            // date, the OEM's parameters, the dealers named.
+            self.refresh_kpis().await?;
+            let params = self.store.params().await?;
+            let mut codes: Vec<String> = chunk.iter().map(|r| r.dealer_code.clone()).collect();
+            codes.sort();
+            codes.dedup();
+            let dealers: HashMap<String, Dealer> = self
+                .store
+                .dealers_by_code(&codes)
+                .await?
+                .into_iter()
+                .map(|d| (d.code.clone(), d))
+                .collect();
+            let shared = Shared {
+                header: &header,
+                params: &params,
+                dealers: &dealers,
+            };
+            let shared = &shared;
             // One dealer's rows one after another (a report's facts reach into the
             // dealer's later months, so two of its months stored at once could lock each
             // other out), different dealers at once.
@@ -232,12 +261,11 @@ impl App {
                 }
             }
             let mut pending = Vec::with_capacity(by_dealer.len());
-            let header = &header;
             for (_, rows) in by_dealer {
                 pending.push(async move {
                     let mut out = Vec::with_capacity(rows.len());
                     for r in rows {
-                        out.push(self.import_row(who, r, header, options).await?);
+                        out.push(self.import_row(who, r, shared, options).await?);
                     }
                     AppResult::Ok(out)
                 });
@@ -264,9 +292,10 @@ impl App {
         &self,
         who: &Principal,
         row: &ReportRow,
-        header: &Header,
+        shared: &Shared<'_>,
         options: &ImportOptions,
     ) -> AppResult<RowResult> {
+        let header = shared.header;
         let errors = |vs: &[Violation]| -> Vec<CellViolation> {
             vs.iter()
                 .map(|v| CellViolation::of(v, header, false))
@@ -293,12 +322,7 @@ impl App {
             );
             return Ok(refused(row, RowOutcome::Rejected, errors(&all)));
         }
-        let Some(dealer) = self
-            .store
-            .dealers_by_code(std::slice::from_ref(&row.dealer_code))
-            .await?
-            .pop()
-        else {
+        let Some(dealer) = shared.dealers.get(&row.dealer_code) else {
             let v = Violation::of_report(
                 "dealer_code",
                 Rule::UnknownDealer,
@@ -324,7 +348,7 @@ impl App {
         };
         if options.mode == ImportMode::Draft {
             let mut checked = check(&row.raw, month, Completeness::Draft, &[]);
-            let mut errs = self.month_violations(&dealer, month);
+            let mut errs = self.month_violations(dealer, month);
             errs.append(&mut checked.errors);
             if !errs.is_empty() {
                 return Ok(refused(row, RowOutcome::Rejected, errors(&errs)));
@@ -353,7 +377,9 @@ impl App {
                 .await?;
             return Ok(stored(row, RowOutcome::DraftSaved, Some(&record)));
         }
-        let checked = self.checked(&dealer, month, &row.raw).await?;
+        let checked = self
+            .checked_with(dealer, month, &row.raw, shared.params)
+            .await?;
         if !checked.errors.is_empty() {
             return Ok(refused(row, RowOutcome::Rejected, errors(&checked.errors)));
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::cache::View;
 use super::{App, AppError, AppResult};
-use crate::domain::kpi::{param_for, DealerMonths, KpiDef, Param, KPIS};
+use crate::domain::kpi::{param_for, DealerMonths, KpiDef, Param, ParamValue, KPIS};
 use crate::domain::report::{is_key_figure, peer_warning, PeerMedian};
 use crate::domain::{Dealer, Group, Month, Period, Values, Violation};
 
@@ -15,13 +15,16 @@ impl App {
     /// shown, of the latest month published before `month`: none when the group is too
     /// small or too dominated to be shown, so a warning discloses nothing a dealer of the
     /// group could not read in its own scorecard.
+    ///
+    /// `params` are the OEM's parameters; the KPI cache is read as it stands (its callers
+    /// refresh it: an import once per chunk of rows, not once per row).
     pub(super) async fn peer_warnings(
         &self,
         dealer: &Dealer,
         month: Month,
         values: &Values,
+        params: &[ParamValue],
     ) -> AppResult<Vec<Violation>> {
-        self.refresh_kpis().await?;
         let publications = self.cache.publications(self.store.as_ref()).await?;
         let Some((&published, _)) = publications.range(..month).next_back() else {
             return Ok(vec![]);
@@ -32,10 +35,9 @@ impl App {
             Err(AppError::NotFound(_)) => None,
             Err(e) => return Err(e),
         };
-        let params = self.store.params().await?;
         // The dealer's key figures of the month (they read this month only).
         let figures: Vec<(&'static KpiDef, f64)> = {
-            let lookup = |p: Param| param_for(&params, p, month.year(), region.as_deref());
+            let lookup = |p: Param| param_for(params, p, month.year(), region.as_deref());
             let reports = BTreeMap::from([(month, values.clone())]);
             let inputs = DealerMonths {
                 reports: &reports,

@@ -261,13 +261,29 @@ impl App {
         month: Month,
         raw: &RawReport,
     ) -> AppResult<crate::domain::Checked> {
+        self.refresh_kpis().await?;
+        let params = self.store.params().await?;
+        self.checked_with(dealer, month, raw, &params).await
+    }
+
+    /// [`App::checked`] with the OEM's parameters given and the KPI cache as it stands (an
+    /// import refreshes both once per chunk of rows).
+    pub(super) async fn checked_with(
+        &self,
+        dealer: &Dealer,
+        month: Month,
+        raw: &RawReport,
+        params: &[crate::domain::kpi::ParamValue],
+    ) -> AppResult<crate::domain::Checked> {
         let history = self.history(&dealer.code, month).await?;
         let mut checked = check(raw, month, Completeness::Complete, &history);
         let mut errors = self.month_violations(dealer, month);
         errors.append(&mut checked.errors);
         checked.errors = errors;
         if checked.errors.is_empty() {
-            let mut peers = self.peer_warnings(dealer, month, &checked.values).await?;
+            let mut peers = self
+                .peer_warnings(dealer, month, &checked.values, params)
+                .await?;
             checked.warnings.append(&mut peers);
         }
         Ok(checked)
