@@ -450,3 +450,48 @@ async fn a_workbook_with_one_row_per_report_imports_as_the_csv_does() {
     let b = t.ok(&t.admin(), q, json!({ "d": "D3" })).await;
     assert_eq!(a, b);
 }
+
+#[tokio::test]
+async fn a_row_is_checked_against_the_months_stored_by_the_rows_before_it() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    // Nothing stored before the file: May's plausibility check can only look back on the
+    // months the file's earlier rows stored (ro_delivered 10 each, then 500: over 10×).
+    let file = csv_of(&[
+        ("D1", "2024-01", &[]),
+        ("D1", "2024-02", &[]),
+        ("D1", "2024-03", &[]),
+        ("D1", "2024-04", &[]),
+        (
+            "D1",
+            "2024-05",
+            &[("ro_delivered", "500"), ("ro_mechanical_delivered", "10")],
+        ),
+    ]);
+    let r = import_ok(&t, file.into_bytes(), json!({})).await;
+    assert_eq!(
+        outcomes(&r),
+        [
+            "ACCEPTED",
+            "ACCEPTED",
+            "ACCEPTED",
+            "ACCEPTED",
+            "ACCEPTED_WITH_WARNINGS"
+        ],
+        "{r}"
+    );
+    let w = &r["rows"][4]["violations"][0];
+    assert_eq!(w["rule"], "PLAUSIBILITY", "{r}");
+    assert_eq!(w["warning"], true);
+    // The mutation says the same of the same figures after the same months.
+    let input = report_input(&[
+        ("ro_delivered", json!(500)),
+        ("ro_mechanical_delivered", json!(10)),
+    ]);
+    for m in ["2024-01", "2024-02", "2024-03", "2024-04"] {
+        submit(&t, &t.admin(), "D2", m, report_input(&[])).await;
+    }
+    let a = submit(&t, &t.admin(), "D2", "2024-05", input).await;
+    assert_eq!(a["outcome"], "ACCEPTED_WITH_WARNINGS", "{a}");
+    assert_eq!(a["warnings"][0]["rule"], "PLAUSIBILITY");
+}

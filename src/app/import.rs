@@ -6,16 +6,17 @@
 //! import stopped anywhere leaves whole reports only; importing the same file again stores
 //! what is missing and leaves the rest UNCHANGED.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
 use futures_util::stream::{self, StreamExt};
 
+use super::reports::HISTORY_MONTHS;
 use super::{App, AppError, AppResult};
 use crate::auth::{Principal, Role};
 use crate::domain::kpi::ParamValue;
 use crate::domain::report::check;
-use crate::domain::{Completeness, Dealer, Month, Rule, Violation};
+use crate::domain::{Completeness, Dealer, Month, Rule, Values, Violation};
 use crate::files::{Header, ReportRow, ReportRows};
 use crate::store::ReportRecord;
 
@@ -140,6 +141,8 @@ struct Shared<'a> {
     header: &'a Header,
     params: &'a [ParamValue],
     dealers: &'a HashMap<String, Dealer>,
+    /// Submitted values by dealer and month.
+    history: &'a HashMap<String, BTreeMap<Month, Values>>,
 }
 
 /// Rows by outcome.
@@ -244,10 +247,23 @@ impl App {
                 .into_iter()
                 .map(|d| (d.code.clone(), d))
                 .collect();
+            // The dealers' submitted months that the rows' plausibility checks look back on.
+            let months: Vec<Month> = chunk.iter().filter_map(|r| r.month).collect();
+            let mut history: HashMap<String, BTreeMap<Month, Values>> = HashMap::new();
+            if let (Some(&lo), Some(&hi)) = (months.iter().min(), months.iter().max()) {
+                for (code, m, v) in self
+                    .store
+                    .submitted_values_of(&codes, lo.plus(-HISTORY_MONTHS), hi.plus(-1))
+                    .await?
+                {
+                    history.entry(code).or_default().insert(m, v);
+                }
+            }
             let shared = Shared {
                 header: &header,
                 params: &params,
                 dealers: &dealers,
+                history: &history,
             };
             let shared = &shared;
             // One dealer's rows one after another (a report's facts reach into the
@@ -263,9 +279,18 @@ impl App {
             let mut pending = Vec::with_capacity(by_dealer.len());
             for (_, rows) in by_dealer {
                 pending.push(async move {
+                    // Its months stored by the rows before count in the next rows' checks.
+                    let mut history = rows
+                        .first()
+                        .and_then(|r| shared.history.get(&r.dealer_code))
+                        .cloned()
+                        .unwrap_or_default();
                     let mut out = Vec::with_capacity(rows.len());
                     for r in rows {
-                        out.push(self.import_row(who, r, shared, options).await?);
+                        out.push(
+                            self.import_row(who, r, shared, &mut history, options)
+                                .await?,
+                        );
                     }
                     AppResult::Ok(out)
                 });
@@ -293,6 +318,7 @@ impl App {
         who: &Principal,
         row: &ReportRow,
         shared: &Shared<'_>,
+        history: &mut BTreeMap<Month, Values>,
         options: &ImportOptions,
     ) -> AppResult<RowResult> {
         let header = shared.header;
@@ -377,8 +403,12 @@ impl App {
                 .await?;
             return Ok(stored(row, RowOutcome::DraftSaved, Some(&record)));
         }
+        let before: Vec<Values> = history
+            .range(month.plus(-HISTORY_MONTHS)..month)
+            .map(|(_, v)| v.clone())
+            .collect();
         let checked = self
-            .checked_with(dealer, month, &row.raw, shared.params)
+            .checked_with(dealer, month, &row.raw, shared.params, &before)
             .await?;
         if !checked.errors.is_empty() {
             return Ok(refused(row, RowOutcome::Rejected, errors(&checked.errors)));
@@ -413,6 +443,7 @@ impl App {
             r.violations = warnings;
             return Ok(r);
         }
+        let values = checked.values.clone();
         let result = self
             .store_revision(
                 who,
@@ -433,6 +464,7 @@ impl App {
             super::Outcome::Unchanged => RowOutcome::Unchanged,
             _ => outcome,
         };
+        history.insert(month, values);
         let mut r = stored(row, outcome, done.record.as_ref());
         r.violations = warnings;
         Ok(r)

@@ -72,7 +72,7 @@ pub struct SubmissionStatus {
 }
 
 /// Months of history the plausibility check looks at.
-const HISTORY_MONTHS: i32 = 12;
+pub(super) const HISTORY_MONTHS: i32 = 12;
 /// Longest amendment reason kept.
 const MAX_REASON_CHARS: usize = 1000;
 
@@ -263,20 +263,23 @@ impl App {
     ) -> AppResult<crate::domain::Checked> {
         self.refresh_kpis().await?;
         let params = self.store.params().await?;
-        self.checked_with(dealer, month, raw, &params).await
+        let history = self.history(&dealer.code, month).await?;
+        self.checked_with(dealer, month, raw, &params, &history)
+            .await
     }
 
-    /// [`App::checked`] with the OEM's parameters given and the KPI cache as it stands (an
-    /// import refreshes both once per chunk of rows).
+    /// [`App::checked`] with the OEM's parameters and the dealer's submitted values of the
+    /// twelve months before given, and the KPI cache as it stands (an import reads them and
+    /// refreshes it once per chunk of rows).
     pub(super) async fn checked_with(
         &self,
         dealer: &Dealer,
         month: Month,
         raw: &RawReport,
         params: &[crate::domain::kpi::ParamValue],
+        history: &[Values],
     ) -> AppResult<crate::domain::Checked> {
-        let history = self.history(&dealer.code, month).await?;
-        let mut checked = check(raw, month, Completeness::Complete, &history);
+        let mut checked = check(raw, month, Completeness::Complete, history);
         let mut errors = self.month_violations(dealer, month);
         errors.append(&mut checked.errors);
         checked.errors = errors;
