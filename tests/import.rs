@@ -62,31 +62,9 @@ const IMPORT: &str = "mutation($f: Upload!, $mode: ImportMode, $reason: String, 
     dryRun rows { line dealerCode month outcome revision violations { cell field rule message warning } }
     rejectedCsv } }";
 
-/// `importReports` with `bytes` as the file (the GraphQL multipart request spec).
+/// `importReports` with `bytes` as the file.
 async fn upload(t: &TestApp, token: &str, bytes: Vec<u8>, vars: Value) -> Value {
-    let mut variables = vars;
-    variables["f"] = Value::Null;
-    let operations = json!({ "query": IMPORT, "variables": variables });
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", json!({ "0": ["variables.f"] }).to_string())
-        .part(
-            "0",
-            reqwest::multipart::Part::bytes(bytes)
-                .file_name("feed.csv")
-                .mime_str("text/csv")
-                .unwrap(),
-        );
-    let resp = t
-        .client
-        .post(format!("{}/graphql", t.base))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.json().await.unwrap()
+    t.upload(token, IMPORT, vars, bytes, "feed.csv").await
 }
 
 async fn import_ok(t: &TestApp, bytes: Vec<u8>, vars: Value) -> Value {

@@ -161,28 +161,7 @@ async fn upload(
     bytes: Vec<u8>,
     vars: serde_json::Value,
 ) -> serde_json::Value {
-    let mut variables = vars;
-    variables["f"] = serde_json::Value::Null;
-    let form = reqwest::multipart::Form::new()
-        .text(
-            "operations",
-            json!({ "query": UPLOAD, "variables": variables }).to_string(),
-        )
-        .text("map", json!({ "0": ["variables.f"] }).to_string())
-        .part(
-            "0",
-            reqwest::multipart::Part::bytes(bytes).file_name("MSI.xlsx"),
-        );
-    let resp = t
-        .client
-        .post(format!("{}/graphql", t.base))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.json().await.unwrap()
+    t.upload(token, UPLOAD, vars, bytes, "MSI.xlsx").await
 }
 
 /// A workbook in the form's layout written here (not by the service): the header, then

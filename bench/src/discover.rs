@@ -3,7 +3,7 @@
 
 use anyhow::{anyhow, bail};
 use msi_hub::domain::Month;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::client::Gql;
 use crate::scenarios::{BENCHMARK_KPI, FRESHNESS_KPI, RANKING_KPI, TREND_KPIS};
@@ -218,4 +218,38 @@ pub async fn reported_dealers(gql: &Gql, admin: &str, month: Month) -> anyhow::R
         bail!("no dealer reported {month}");
     }
     Ok(dealers)
+}
+
+const MISSING: &str = r#"query($m: Month!, $after: String) { submissionStatus(month: $m) {
+  entries(first: 500, after: $after, status: MISSING) { edges { node { dealerCode } } pageInfo { hasNextPage endCursor } } } }"#;
+
+/// The active dealers without a report for `target`, up to `n`, in code order.
+pub async fn missing(
+    gql: &Gql,
+    admin: &str,
+    target: Month,
+    n: usize,
+) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut after = Value::Null;
+    while out.len() < n {
+        let d = gql
+            .ok(
+                admin,
+                MISSING,
+                json!({ "m": target.to_string(), "after": after }),
+            )
+            .await?;
+        let entries = &d["submissionStatus"]["entries"];
+        for e in entries["edges"].as_array().into_iter().flatten() {
+            if let (Some(code), true) = (e["node"]["dealerCode"].as_str(), out.len() < n) {
+                out.push(code.to_string());
+            }
+        }
+        if entries["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = entries["pageInfo"]["endCursor"].clone();
+    }
+    Ok(out)
 }

@@ -269,15 +269,12 @@ impl App {
             // One dealer's rows one after another (a report's facts reach into the
             // dealer's later months, so two of its months stored at once could lock each
             // other out), different dealers at once.
-            let mut by_dealer: Vec<(&str, Vec<&ReportRow>)> = Vec::new();
+            let mut by_dealer: HashMap<&str, Vec<&ReportRow>> = HashMap::new();
             for r in &chunk {
-                match by_dealer.iter_mut().find(|(d, _)| *d == r.dealer_code) {
-                    Some((_, rows)) => rows.push(r),
-                    None => by_dealer.push((&r.dealer_code, vec![r])),
-                }
+                by_dealer.entry(&r.dealer_code).or_default().push(r);
             }
             let mut pending = Vec::with_capacity(by_dealer.len());
-            for (_, rows) in by_dealer {
+            for rows in by_dealer.into_values() {
                 pending.push(async move {
                     // Its months stored by the rows before count in the next rows' checks.
                     let mut history = rows

@@ -1,6 +1,6 @@
 //! A cell's text read as a number: leniently where the reading is unambiguous (spaces
 //! around it, full-width digits as Chinese input methods type them, thousands separators
-//! in groups of three), refused with the reason otherwise.
+//! in groups of three), refused with the reason otherwise; and a workbook cell as text.
 
 use std::str::FromStr;
 
@@ -62,6 +62,39 @@ pub fn number(text: &str) -> Result<Option<Decimal>, String> {
     Decimal::from_str(&canonical)
         .map(Some)
         .map_err(|_| format!("`{}` is too large a number", excerpt(text)))
+}
+
+/// A workbook cell as a CSV would hold it: numbers as the shortest text that reads back as
+/// the same double (what was typed), a date as its month (Excel turns a typed `2024-05`
+/// into a date).
+pub fn workbook_text(d: &calamine::Data) -> String {
+    use calamine::Data;
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => dt
+            .as_datetime()
+            .map_or_else(|| dt.to_string(), |d| d.format("%Y-%m").to_string()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// The number in a workbook cell: as [`number`] reads its text; a true/false value, an
+/// error or a date is none.
+pub fn workbook_number(d: &calamine::Data) -> Result<Option<Decimal>, String> {
+    use calamine::Data;
+    match d {
+        Data::Bool(_) => Err("a true/false value, not a number".into()),
+        Data::Error(e) => Err(format!("the cell holds an error ({e:?})")),
+        Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => {
+            Err("a date or time, not a number".into())
+        }
+        other => number(&workbook_text(other)),
+    }
 }
 
 fn excerpt(text: &str) -> String {

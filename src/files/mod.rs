@@ -5,7 +5,9 @@
 
 pub mod cells;
 pub mod meeting_pack;
+pub mod rejected_rows;
 pub mod report_csv;
 pub mod workbook;
 
-pub use report_csv::{CsvError, Header, RejectedRows, ReportRow, ReportRows};
+pub use rejected_rows::RejectedRows;
+pub use report_csv::{CsvError, Header, ReportRow, ReportRows};

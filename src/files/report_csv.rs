@@ -7,7 +7,7 @@
 //! UTF-16 with one, and GB18030 (of which GBK is a part: what Chinese Excel writes) when
 //! the start of the file is not UTF-8.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read};
 
 use encoding_rs::{Encoding, GB18030, UTF_8};
 use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
@@ -342,25 +342,6 @@ impl<R: Read> ReportRows<R> {
     }
 }
 
-/// The text of a workbook cell, as a CSV would hold it.
-fn cell_text(d: &calamine::Data) -> String {
-    use calamine::Data;
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        // Shortest text that reads back as the same number: what was typed.
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        // A month typed into Excel becomes a date: its month is what was meant.
-        Data::DateTime(dt) => dt
-            .as_datetime()
-            .map_or_else(|| dt.to_string(), |d| d.format("%Y-%m").to_string()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
-    }
-}
-
 /// Whether `bytes` start as a workbook (a zip archive) rather than as text.
 pub fn is_workbook(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04")
@@ -388,7 +369,7 @@ impl ReportRows<std::io::Empty> {
             .map_err(|e| CsvError::Read(e.to_string()))?;
         let top = range.start().map_or(0, |(r, _)| u64::from(r));
         let mut rows = range.rows().enumerate().map(|(i, cells)| {
-            let record: csv::StringRecord = cells.iter().map(cell_text).collect();
+            let record: csv::StringRecord = cells.iter().map(cells::workbook_text).collect();
             (top + i as u64 + 1, record)
         });
         let names: Vec<String> = match rows.next() {
@@ -410,46 +391,6 @@ impl ReportRows<std::io::Empty> {
             record: csv::StringRecord::new(),
             line: 0,
         })
-    }
-}
-
-/// The rejected rows of an import as CSV (UTF-8 with a byte-order mark, which Excel
-/// opens as UTF-8): the file's own columns, then `line` and `reason`, to fix and import
-/// again.
-pub struct RejectedRows<W: Write> {
-    writer: csv::Writer<W>,
-}
-
-impl<W: Write> RejectedRows<W> {
-    pub fn new(mut out: W, header: &Header) -> Result<RejectedRows<W>, CsvError> {
-        out.write_all("\u{feff}".as_bytes())?;
-        let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);
-        let mut names = header.names.clone();
-        names.push("line".into());
-        names.push("reason".into());
-        writer.write_record(&names)?;
-        Ok(RejectedRows { writer })
-    }
-
-    pub fn push(
-        &mut self,
-        row: &csv::StringRecord,
-        line: u64,
-        reason: &str,
-    ) -> Result<(), CsvError> {
-        let mut cells: Vec<&str> = row.iter().collect();
-        let line = line.to_string();
-        cells.push(&line);
-        cells.push(reason);
-        self.writer.write_record(&cells)?;
-        Ok(())
-    }
-
-    pub fn finish(mut self) -> Result<W, CsvError> {
-        self.writer.flush()?;
-        self.writer
-            .into_inner()
-            .map_err(|e| CsvError::Read(e.to_string()))
     }
 }
 
@@ -543,19 +484,5 @@ mod tests {
         assert!(err("dealer_code,month,mechanics,mechanics\n").contains("named twice"));
         assert!(err("month,mechanics\n").contains("no `dealer_code` column"));
         assert!(err("").contains("no header"));
-    }
-
-    #[test]
-    fn rejected_rows_keep_the_cells_and_say_why() {
-        let mut r = ReportRows::open(&b"dealer_code,month\nD1,2024-05\n"[..], None).unwrap();
-        let row = r.next_row().unwrap().unwrap();
-        let mut out = RejectedRows::new(Vec::new(), &r.header).unwrap();
-        out.push(&row.cells, row.line, "month: in the future")
-            .unwrap();
-        let text = String::from_utf8(out.finish().unwrap()).unwrap();
-        assert_eq!(
-            text,
-            "\u{feff}dealer_code,month,line,reason\nD1,2024-05,2,month: in the future\n"
-        );
     }
 }

@@ -157,8 +157,8 @@ impl ImportMutation {
     ) -> async_graphql::Result<ImportResult> {
         let who = principal(ctx)?;
         let (mode, dry_run) = (mode.unwrap_or(ImportMode::Submit), dry_run.unwrap_or(false));
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut file.value(ctx)?.into_read(), &mut bytes)?;
+        // Held in memory by the request already (at most the upload limit).
+        let bytes = file.value(ctx)?.content;
         let options = ImportOptions {
             mode: mode.into(),
             amend_reason,

@@ -58,8 +58,8 @@ impl WorkbookMutation {
                 })?,
             },
         };
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut file.value(ctx)?.into_read(), &mut bytes)?;
+        // Held in memory by the request already (at most the upload limit).
+        let bytes = file.value(ctx)?.content;
         let done = super::app(ctx)
             .upload_workbook(who, &dealer_code, month, &bytes, action)
             .await

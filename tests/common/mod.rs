@@ -234,6 +234,39 @@ impl TestApp {
         }
     }
 
+    /// A GraphQL request with one file (the multipart request spec): `bytes` as the variable
+    /// `$f` of `query`; the answer (HTTP 200 required).
+    pub async fn upload(
+        &self,
+        token: &str,
+        query: &str,
+        mut variables: Value,
+        bytes: Vec<u8>,
+        file_name: &str,
+    ) -> Value {
+        variables["f"] = Value::Null;
+        let form = reqwest::multipart::Form::new()
+            .text(
+                "operations",
+                json!({ "query": query, "variables": variables }).to_string(),
+            )
+            .text("map", json!({ "0": ["variables.f"] }).to_string())
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+            );
+        let resp = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.json().await.unwrap()
+    }
+
     /// A valid token for a principal.
     pub fn token_for(&self, principal: &Principal) -> String {
         self.issuer.issue(principal, 3600)

@@ -12,11 +12,8 @@ use serde_json::{json, Value};
 use super::report_input::{read_report, split_path, values_selection};
 use crate::cli::Cfg;
 use crate::client::Gql;
-use crate::discover::{current_month, Data};
+use crate::discover::{current_month, missing, Data};
 use crate::measure::{Outcome, Tally};
-
-const MISSING: &str = r#"query($m: Month!, $after: String) { submissionStatus(month: $m) {
-  entries(first: 500, after: $after, status: MISSING) { edges { node { dealerCode } } pageInfo { hasNextPage endCursor } } } }"#;
 
 const IMPORT: &str = "mutation($f: Upload!) { importReports(file: $f) {
   counts { rows accepted acceptedWithWarnings unchanged rejected conflict } rejectedCsv } }";
@@ -32,33 +29,6 @@ fn cell(input: &Value, name: &str) -> String {
         Value::String(x) => x.clone(),
         other => other.to_string(),
     }
-}
-
-/// The dealers without a report for the current month, up to `n`.
-async fn missing(gql: &Gql, admin: &str, n: usize) -> anyhow::Result<Vec<String>> {
-    let target = current_month();
-    let mut out = Vec::new();
-    let mut after = Value::Null;
-    while out.len() < n {
-        let d = gql
-            .ok(
-                admin,
-                MISSING,
-                json!({ "m": target.to_string(), "after": after }),
-            )
-            .await?;
-        let entries = &d["submissionStatus"]["entries"];
-        for e in entries["edges"].as_array().into_iter().flatten() {
-            if let (Some(code), true) = (e["node"]["dealerCode"].as_str(), out.len() < n) {
-                out.push(code.to_string());
-            }
-        }
-        if entries["pageInfo"]["hasNextPage"] != true {
-            break;
-        }
-        after = entries["pageInfo"]["endCursor"].clone();
-    }
-    Ok(out)
 }
 
 /// Uploads `csv`; the time, and the counts.
@@ -116,7 +86,7 @@ pub async fn import_scenario(
     cfg: &Cfg,
 ) -> anyhow::Result<Vec<Outcome>> {
     let target = current_month();
-    let dealers = missing(gql, admin, cfg.import_rows).await?;
+    let dealers = missing(gql, admin, target, cfg.import_rows).await?;
     if dealers.is_empty() {
         bail!("every dealer has a report for {target}: generate the database again");
     }

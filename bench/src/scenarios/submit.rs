@@ -13,16 +13,13 @@ use super::report_input::{int_at, read_report, split_path, values_selection};
 use super::{FRESHNESS_KPI, PAGE};
 use crate::cli::Cfg;
 use crate::client::Gql;
-use crate::discover::{current_month, Data};
+use crate::discover::{current_month, missing, Data};
 use crate::measure::{write_outcome, Outcome, Tally};
 use crate::tokens::dealer_token;
 
 const SUBMIT: &str = r#"mutation($d: String!, $m: Month!, $i: ReportInput!) {
   submitMonthlyReport(dealerCode: $d, month: $m, input: $i) {
     outcome message violations { field rule message } report { revision } } }"#;
-
-const MISSING: &str = r#"query($m: Month!, $after: String) { submissionStatus(month: $m) {
-  entries(first: 500, after: $after, status: MISSING) { edges { node { dealerCode } } pageInfo { hasNextPage endCursor } } } }"#;
 
 /// A dealer about to submit its first report of a month, with its own token.
 struct Submitter {
@@ -64,37 +61,15 @@ async fn submitters(
 ) -> anyhow::Result<Vec<Submitter>> {
     let selection = values_selection()?;
     let mut out = Vec::new();
-    let mut after = Value::Null;
-    while out.len() < n {
-        let d = gql
-            .ok(
-                admin,
-                MISSING,
-                json!({ "m": target.to_string(), "after": after }),
-            )
-            .await?;
-        let entries = &d["submissionStatus"]["entries"];
-        for e in entries["edges"].as_array().into_iter().flatten() {
-            if out.len() == n {
-                break;
-            }
-            let Some(code) = e["node"]["dealerCode"].as_str() else {
-                continue;
-            };
-            let Some((_, input)) = read_report(gql, admin, code, source, &selection).await? else {
-                continue;
-            };
-            let token = dealer_token(issuer, code);
-            out.push(Submitter {
-                code: code.to_string(),
-                token,
-                input,
-            });
-        }
-        if entries["pageInfo"]["hasNextPage"] != true {
+    for code in missing(gql, admin, target, usize::MAX).await? {
+        if out.len() == n {
             break;
         }
-        after = entries["pageInfo"]["endCursor"].clone();
+        let Some((_, input)) = read_report(gql, admin, &code, source, &selection).await? else {
+            continue;
+        };
+        let token = dealer_token(issuer, &code);
+        out.push(Submitter { code, token, input });
     }
     Ok(out)
 }

@@ -3,10 +3,8 @@
 
 use std::collections::HashMap;
 use std::io::Cursor;
-use std::str::FromStr;
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
-use rust_decimal::Decimal;
 
 use super::{CODE_COL, DEALER_ROW, FORM_VERSION, MONTH_ROW, SHEET, VALUE_COL, VERSION_ROW};
 use crate::domain::{Field, Month, RawReport, Rule, Violation};
@@ -43,29 +41,8 @@ fn cell_ref(row: u32, col: u16) -> String {
 }
 
 fn text(d: Option<&Data>) -> String {
-    match d {
-        Some(Data::String(s)) => s.trim().to_string(),
-        Some(Data::Int(i)) => i.to_string(),
-        Some(Data::Float(f)) => f.to_string(),
-        Some(Data::DateTimeIso(s)) => s.clone(),
-        _ => String::new(),
-    }
-}
-
-/// The value of a field's cell: a number, or text read leniently.
-fn value(d: Option<&Data>) -> Result<Option<Decimal>, String> {
-    match d {
-        None | Some(Data::Empty) => Ok(None),
-        Some(Data::Int(i)) => Ok(Some(Decimal::from(*i))),
-        // Shortest text that reads back as the same double: what was typed.
-        Some(Data::Float(f)) => Decimal::from_str(&f.to_string())
-            .map(Some)
-            .map_err(|_| format!("{f} is not a number that fits")),
-        Some(Data::String(s)) => cells::number(s),
-        Some(Data::Bool(_)) => Err("a true/false value, not a number".into()),
-        Some(Data::Error(e)) => Err(format!("the cell holds an error ({e:?})")),
-        Some(_) => Err("a date or time, not a number".into()),
-    }
+    d.map(|d| cells::workbook_text(d).trim().to_string())
+        .unwrap_or_default()
 }
 
 /// Reads a filled MSI workbook.
@@ -97,9 +74,9 @@ pub fn read(bytes: &[u8]) -> Result<FilledWorkbook, WorkbookError> {
         .map_err(|_| WorkbookError::Header {
             cell: cell_ref(MONTH_ROW, 1),
             problem: format!(
-            "`{}` is not a month: it is text YYYY-MM (a cell Excel turned into a date is not read)",
-            crate::domain::text::excerpt(&month_text)
-        ),
+                "`{}` is not a month (YYYY-MM)",
+                crate::domain::text::excerpt(&month_text)
+            ),
         })?;
     let mut raw = RawReport::new();
     let mut errors = Vec::new();
@@ -113,7 +90,7 @@ pub fn read(bytes: &[u8]) -> Result<FilledWorkbook, WorkbookError> {
         if cells_of.contains_key(field.name()) {
             continue;
         }
-        match value(at(row, VALUE_COL)) {
+        match at(row, VALUE_COL).map_or(Ok(None), cells::workbook_number) {
             Ok(Some(v)) => {
                 raw.insert(field, v);
             }
