@@ -3,6 +3,7 @@
 //! the lenient reading of a cell's number that every file format shares. Formats only:
 //! what a row does is the app's.
 
+pub mod archive;
 pub mod cells;
 pub mod meeting_pack;
 pub mod rejected_rows;

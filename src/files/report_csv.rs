@@ -352,6 +352,7 @@ impl ReportRows<std::io::Empty> {
     /// with `dealer_code` and `month`, then one row per dealer and month. (A workbook is
     /// read whole: its rows are compressed XML.)
     pub fn open_workbook(bytes: &[u8]) -> Result<ReportRows<std::io::Empty>, CsvError> {
+        super::archive::check(bytes).map_err(CsvError::Read)?;
         use calamine::Reader;
         let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(
             bytes,

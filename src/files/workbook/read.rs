@@ -16,6 +16,9 @@ use crate::files::report_csv::column_letters;
 pub enum WorkbookError {
     #[error("the file is not an Excel workbook (.xlsx): {0}")]
     NotAWorkbook(String),
+    /// Not a zip archive, or one that unpacks to more than is read.
+    #[error("{0}")]
+    Archive(String),
     #[error("the workbook has no sheet `{SHEET}`: it is not the MSI form (download it from /reports/...)")]
     NoSheet,
     #[error("the workbook's form version is `{0}`; this service reads `{FORM_VERSION}`: download the form again")]
@@ -47,6 +50,7 @@ fn text(d: Option<&Data>) -> String {
 
 /// Reads a filled MSI workbook.
 pub fn read(bytes: &[u8]) -> Result<FilledWorkbook, WorkbookError> {
+    crate::files::archive::check(bytes).map_err(WorkbookError::Archive)?;
     let mut book: Xlsx<_> =
         open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::XlsxError| {
             WorkbookError::NotAWorkbook(crate::domain::text::excerpt(&e.to_string()))
