@@ -198,6 +198,33 @@ async fn a_pack_holds_only_what_its_reader_may_see() {
             );
         }
     }
+    // The pooled values a dealer's pack states are the ones the API shows that dealer
+    // (nothing a pack adds could be set against an API answer to learn more).
+    let (_, bytes) = get(
+        &t,
+        Some(&t.dealer("D1")),
+        "/packs/meeting.xlsx?month=2024-05&kpis=comeback_rate",
+    )
+    .await;
+    let book = sheets(&bytes);
+    let title = &book[2].1[0][0];
+    let api = t
+        .ok(
+            &t.dealer("D1"),
+            r#"{ ranking(kpi: "comeback_rate", period: { month: "2024-05" }) { aggregate { pooled } nation { pooled } } }"#,
+            json!({}),
+        )
+        .await;
+    let shown = |v: &Value| {
+        v.as_f64()
+            .map_or("withheld".to_string(), |x| format!("{x:.2}"))
+    };
+    let want = format!(
+        "nation pooled {} · nation pooled {}",
+        shown(&api["ranking"]["aggregate"]["pooled"]),
+        shown(&api["ranking"]["nation"]["pooled"])
+    );
+    assert!(title.ends_with(&want), "{title} / {want}");
     for table in ["status", "overview", "rankings", "actions"] {
         let (status, csv) = get(
             &t,
