@@ -30,7 +30,7 @@ pub use kpi::{
 pub use load::LoadSummary;
 pub use meeting::{Agenda, DealerExceptions, Exception, ExceptionKind, ExceptionsView};
 pub use network::{DealerInput, DealerPatch};
-pub use pack::{MeetingPack, PACK_KPIS};
+pub use pack::{MeetingPack, PackFormat, PACK_KPIS};
 pub use publication::{MonthPublication, PublicationState};
 pub use reports::{Outcome, StatusCounts, SubmissionStatus, SubmitOutcome};
 pub use targets::{ItemProgress, RegionProgress, TargetChange};

@@ -9,6 +9,7 @@ use crate::auth::Principal;
 use crate::domain::actions::ActionStatus;
 use crate::domain::kpi::{self, KpiDef};
 use crate::domain::{Group, Month, Period};
+use crate::files::meeting_pack;
 use crate::store::ActionRecord;
 
 /// KPIs of a pack unless asked (the key figures of the monthly meeting).
@@ -25,6 +26,16 @@ pub const MAX_PACK_KPIS: usize = 20;
 /// Most lines of one ranking in a pack (a region at 10,000 dealers has about 1,300).
 const MAX_LINES: usize = 20_000;
 
+/// Packs built at once by this replica: the largest (20 KPIs over a nation of 10,000
+/// dealers) is a 15 MB workbook, built in memory, so more wait their turn.
+static BUILDING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// A pack's file: the workbook, or one of its tables as CSV.
+pub enum PackFormat {
+    Workbook,
+    Csv(String),
+}
+
 /// A meeting pack's tables.
 pub struct MeetingPack {
     pub month: Month,
@@ -36,9 +47,43 @@ pub struct MeetingPack {
 }
 
 impl App {
+    /// The pack as a file (its bytes and name): the workbook, or one table as CSV. One
+    /// pack is assembled and written at a time per replica (see [`BUILDING`]).
+    pub async fn meeting_pack_file(
+        &self,
+        who: &Principal,
+        region: Option<String>,
+        month: Month,
+        kpis: &[String],
+        format: PackFormat,
+    ) -> AppResult<(Vec<u8>, String)> {
+        if let PackFormat::Csv(table) = &format {
+            if !meeting_pack::TABLES.contains(&table.as_str()) {
+                return Err(AppError::invalid(
+                    "table",
+                    format!("one of {}", meeting_pack::TABLES.join(", ")),
+                ));
+            }
+        }
+        let _turn = BUILDING
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let pack = self.meeting_pack(who, region, month, kpis).await?;
+        let name = format!("MSI_meeting_{}_{month}", pack.scope);
+        match format {
+            PackFormat::Workbook => meeting_pack::workbook(&pack)
+                .map(|b| (b, format!("{name}.xlsx")))
+                .map_err(|e| AppError::Internal(e.into())),
+            PackFormat::Csv(table) => meeting_pack::csv(&pack, &table)
+                .map(|b| (b, format!("{name}_{table}.csv")))
+                .map_err(|e| AppError::Internal(e.into())),
+        }
+    }
+
     /// The pack of `region` (default: the caller's scope; the nation for the OEM and BI)
     /// for `month`, ranking `kpis` (default [`PACK_KPIS`]).
-    pub async fn meeting_pack(
+    async fn meeting_pack(
         &self,
         who: &Principal,
         region: Option<String>,

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use super::endpoint::authenticate;
 use super::reply::{app_error, error};
 use super::HttpState;
+use crate::app::PackFormat;
 use crate::domain::Month;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -95,42 +96,28 @@ pub async fn meeting_pack(
                 .collect()
         })
         .unwrap_or_default();
-    let pack = match state
+    let format = match file_name.as_str() {
+        "meeting.xlsx" => PackFormat::Workbook,
+        "meeting.csv" => PackFormat::Csv(q.get("table").map_or("status", String::as_str).into()),
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "the meeting pack is /packs/meeting.xlsx or /packs/meeting.csv",
+                serde_json::Value::Null,
+            )
+        }
+    };
+    let kind = match format {
+        PackFormat::Workbook => XLSX,
+        PackFormat::Csv(_) => "text/csv; charset=utf-8",
+    };
+    match state
         .app
-        .meeting_pack(&who, q.get("region").cloned(), month, &kpis)
+        .meeting_pack_file(&who, q.get("region").cloned(), month, &kpis, format)
         .await
     {
-        Ok(p) => p,
-        Err(e) => return app_error(e),
-    };
-    let name = format!("MSI_meeting_{}_{month}", pack.scope);
-    match file_name.as_str() {
-        "meeting.xlsx" => match crate::files::meeting_pack::workbook(&pack) {
-            Ok(bytes) => xlsx(bytes, &format!("{name}.xlsx")),
-            Err(e) => app_error(crate::app::AppError::Internal(e.into())),
-        },
-        "meeting.csv" => {
-            let table = q.get("table").map_or("status", String::as_str);
-            if !crate::files::meeting_pack::TABLES.contains(&table) {
-                return bad(
-                    "table",
-                    format!("one of {}", crate::files::meeting_pack::TABLES.join(", ")),
-                );
-            }
-            match crate::files::meeting_pack::csv(&pack, table) {
-                Ok(bytes) => file(
-                    bytes,
-                    &format!("{name}_{table}.csv"),
-                    "text/csv; charset=utf-8",
-                ),
-                Err(e) => app_error(crate::app::AppError::Internal(e.into())),
-            }
-        }
-        _ => error(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "the meeting pack is /packs/meeting.xlsx or /packs/meeting.csv",
-            serde_json::Value::Null,
-        ),
+        Ok((bytes, name)) => file(bytes, &name, kind),
+        Err(e) => app_error(e),
     }
 }
