@@ -473,3 +473,98 @@ async fn a_row_is_checked_against_the_months_stored_by_the_rows_before_it() {
     assert_eq!(a["outcome"], "ACCEPTED_WITH_WARNINGS", "{a}");
     assert_eq!(a["warnings"][0]["rule"], "PLAUSIBILITY");
 }
+
+/// Every fact of `month` by (KPI, dealer): (numerator, denominator, unavailable reason).
+async fn month_facts(
+    t: &TestApp,
+    month: &str,
+) -> std::collections::BTreeMap<(String, String), Value> {
+    let q = r#"query($m: Month!, $after: String) { kpiFacts(from: $m, to: $m, first: 1000, after: $after) {
+        edges { node { kpi dealerCode numerator denominator unavailableReason } } pageInfo { hasNextPage endCursor } } }"#;
+    let mut out = std::collections::BTreeMap::new();
+    let mut after = Value::Null;
+    loop {
+        let page = t
+            .ok(&t.bi(), q, json!({ "m": month, "after": after }))
+            .await["kpiFacts"]
+            .clone();
+        for e in page["edges"].as_array().unwrap() {
+            let n = &e["node"];
+            out.insert(
+                (
+                    n["kpi"].as_str().unwrap().to_string(),
+                    n["dealerCode"].as_str().unwrap().to_string(),
+                ),
+                json!([n["numerator"], n["denominator"], n["unavailableReason"]]),
+            );
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            return out;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+}
+
+#[tokio::test]
+async fn reports_stored_together_get_the_facts_the_mutation_gives_them_one_by_one() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    // April for all four (the window of May's growth and rolling KPIs), then May: D1 and D2
+    // through one import (one transaction for both), D3 and D4 through the mutation.
+    for d in ["D1", "D2", "D3", "D4"] {
+        submit(&t, &t.admin(), d, "2024-04", report_input(&[])).await;
+    }
+    let may = [("washers", "7"), ("ro_delivered", "40")];
+    let r = import_ok(
+        &t,
+        csv_of(&[("D1", "2024-05", &may), ("D2", "2024-05", &may)]).into_bytes(),
+        json!({}),
+    )
+    .await;
+    assert_eq!(outcomes(&r), ["ACCEPTED", "ACCEPTED"], "{r}");
+    let input = report_input(&[("washers", json!(7)), ("ro_delivered", json!(40))]);
+    for d in ["D3", "D4"] {
+        let a = submit(&t, &t.admin(), d, "2024-05", input.clone()).await;
+        assert_eq!(a["outcome"], "ACCEPTED", "{a}");
+    }
+    let facts = month_facts(&t, "2024-05").await;
+    let of = |dealer: &str| -> Vec<(String, Value)> {
+        facts
+            .iter()
+            .filter(|((_, d), _)| d == dealer)
+            .map(|((k, _), v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    assert!(of("D1").len() > 60, "{facts:?}");
+    for (imported, submitted) in [("D1", "D3"), ("D2", "D4")] {
+        assert_eq!(
+            of(imported),
+            of(submitted),
+            "{imported} against {submitted}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_same_report_twice_in_a_file_is_a_submission_then_an_amendment_or_a_conflict() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    let file = csv_of(&[
+        ("D1", "2024-05", &[]),
+        ("D1", "2024-05", &[("washers", "9")]),
+    ]);
+    let r = import_ok(&t, file.clone().into_bytes(), json!({})).await;
+    assert_eq!(outcomes(&r), ["ACCEPTED", "CONFLICT"], "{r}");
+    assert_eq!(stored(&t, "D1", "2024-05").await.1, [1]);
+    let file = csv_of(&[
+        ("D2", "2024-05", &[]),
+        ("D2", "2024-05", &[("washers", "9")]),
+    ]);
+    let r = import_ok(&t, file.into_bytes(), json!({ "reason": "DMS correction" })).await;
+    assert_eq!(outcomes(&r), ["ACCEPTED", "AMENDED"], "{r}");
+    assert_eq!(r["rows"][1]["revision"], 2, "{r}");
+    assert_eq!(stored(&t, "D2", "2024-05").await.1, [1, 2]);
+    let q = r#"{ report(dealerCode: "D2", month: "2024-05") { revision values { capacity { washers } } } }"#;
+    let a = t.ok(&t.admin(), q, json!({})).await;
+    assert_eq!(a["report"]["values"]["capacity"]["washers"], 9, "{a}");
+}

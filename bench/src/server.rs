@@ -131,7 +131,10 @@ pub async fn start_server(
         .args(["serve", "--listen", &listen.to_string()])
         .env("DATABASE_URL", database_url)
         .env("MSI_JWT_SECRET", secret)
-        .env("MSI_LOG", "warn")
+        .env(
+            "MSI_LOG",
+            std::env::var("MSI_BENCH_SERVER_LOG").unwrap_or("warn".into()),
+        )
         .stdin(Stdio::null())
         .spawn()
         .with_context(|| format!("cannot run {}", bin.display()))?;

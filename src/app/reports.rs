@@ -292,6 +292,36 @@ impl App {
         Ok(checked)
     }
 
+    /// The revision that stores `checked` over revision `expected`, stamped now.
+    pub(super) fn new_revision(
+        &self,
+        who: &Principal,
+        dealer_code: &str,
+        month: Month,
+        expected: i32,
+        checked: &crate::domain::Checked,
+        reason: Option<String>,
+    ) -> NewRevision {
+        let now = self.now();
+        NewRevision {
+            dealer_code: dealer_code.to_string(),
+            month,
+            expected_revision: expected,
+            status: if checked.warnings.is_empty() {
+                ReportStatus::Accepted
+            } else {
+                ReportStatus::AcceptedWithWarnings
+            },
+            values: checked.values.clone(),
+            warnings: checked.warnings.clone(),
+            author: who.sub.clone(),
+            reason,
+            late: now > self.deadline(month),
+            now: now.timestamp_millis(),
+            facts_at: self.wall_ms(),
+        }
+    }
+
     pub(super) async fn store_revision(
         &self,
         who: &Principal,
@@ -313,25 +343,8 @@ impl App {
         if expected != current {
             return Err(stale(current));
         }
-        let status = if checked.warnings.is_empty() {
-            ReportStatus::Accepted
-        } else {
-            ReportStatus::AcceptedWithWarnings
-        };
-        let now = self.now();
-        let rev = NewRevision {
-            dealer_code: dealer_code.to_string(),
-            month,
-            expected_revision: expected,
-            status,
-            values: checked.values,
-            warnings: checked.warnings.clone(),
-            author: who.sub.clone(),
-            reason,
-            late: now > self.deadline(month),
-            now: now.timestamp_millis(),
-            facts_at: self.wall_ms(),
-        };
+        let rev = self.new_revision(who, dealer_code, month, expected, &checked, reason);
+        let status = rev.status;
         let values = rev.values.clone();
         match self.store.add_revision(&rev).await {
             Ok(record) => {

@@ -240,7 +240,10 @@ impl Field {
 
     /// Looks a field up by its snake_case name.
     pub fn from_name(name: &str) -> Option<Field> {
-        FIELDS.iter().find(|d| d.name == name).map(|d| d.field)
+        // Every stored report is read through here, 87 names each: a map, not a scan.
+        static BY_NAME: std::sync::LazyLock<std::collections::HashMap<&'static str, Field>> =
+            std::sync::LazyLock::new(|| FIELDS.iter().map(|d| (d.name, d.field)).collect());
+        BY_NAME.get(name).copied()
     }
 
     pub fn all() -> impl Iterator<Item = Field> {

@@ -145,9 +145,28 @@ pub trait ReportStore: Send + Sync {
         author: &str,
         now: i64,
     ) -> StoreResult<ReportRecord>;
+    /// The reports (drafts included) of `dealers` in `months`, in no order.
+    async fn reports_of(
+        &self,
+        dealers: &[String],
+        months: &[Month],
+    ) -> StoreResult<Vec<ReportRecord>>;
     /// Stores a submission or amendment as a new revision, if `expected_revision` is still
     /// current, and recomputes the KPI facts it changes (holding the published ones back).
-    async fn add_revision(&self, rev: &NewRevision) -> StoreResult<ReportRecord>;
+    async fn add_revision(&self, rev: &NewRevision) -> StoreResult<ReportRecord> {
+        match self.add_revisions(std::slice::from_ref(rev)).await?.pop() {
+            Some(stored) => stored,
+            None => Err(StoreError::Corrupt("a revision went missing".into())),
+        }
+    }
+    /// [`ReportStore::add_revision`] for several reports (at most one per dealer and month)
+    /// in one transaction, their facts recomputed in one pass: each gets its record or its
+    /// conflict (nothing of it stored), and the others are stored. Fails whole (nothing
+    /// stored) on any other error.
+    async fn add_revisions(
+        &self,
+        revs: &[NewRevision],
+    ) -> StoreResult<Vec<StoreResult<ReportRecord>>>;
     async fn revisions(&self, dealer_code: &str, month: Month) -> StoreResult<Vec<Revision>>;
     /// The first and last months of a dealer's reports (drafts included).
     async fn report_span(&self, dealer_code: &str) -> StoreResult<Option<(Month, Month)>>;
@@ -172,9 +191,13 @@ pub trait FactStore: Send + Sync {
     async fn set_param(&self, value: &ParamValue, author: &str, now: i64) -> StoreResult<u64>;
     /// Inserts or replaces facts (bulk loading).
     async fn load_facts(&self, rows: &[FactRow]) -> StoreResult<()>;
-    /// A dealer's facts of every KPI for `from..=to`.
-    async fn dealer_facts(&self, dealer: &str, from: Month, to: Month)
-        -> StoreResult<Vec<FactRow>>;
+    /// The facts of every KPI of `dealers` for `from..=to`.
+    async fn dealer_facts(
+        &self,
+        dealers: &[String],
+        from: Month,
+        to: Month,
+    ) -> StoreResult<Vec<FactRow>>;
     /// The facts of one KPI and month for a BI page (one indexed query).
     async fn fact_rows(&self, probe: &FactProbe<'_>) -> StoreResult<Vec<FactRow>>;
     /// Streams every fact of a month to `sink(kpi, dealer, value, updated_at)` (for the
@@ -319,10 +342,10 @@ pub trait PublicationStore: Send + Sync {
     async fn published_members(&self, month: Month) -> StoreResult<Vec<PublishedMember>>;
     /// The held facts of a month.
     async fn month_holds(&self, month: Month) -> StoreResult<Vec<HeldFact>>;
-    /// The held facts of one dealer for `from..=to`.
+    /// The held facts of `dealers` for `from..=to`.
     async fn dealer_holds(
         &self,
-        dealer: &str,
+        dealers: &[String],
         from: Month,
         to: Month,
     ) -> StoreResult<Vec<HeldFact>>;

@@ -14,7 +14,7 @@ use super::groups::Slot;
 use super::period::KpiPeriod;
 use super::published::PublishedMonth;
 use super::slab::Slab;
-use super::{apply_dealer, KpiCache, MemoEntry, MemoKey, MonthEntry, State};
+use super::{apply_dealer, by_dealer, KpiCache, MemoEntry, MemoKey, MonthEntry, State};
 use crate::domain::kpi::KPIS;
 use crate::domain::{Month, MonthRange};
 use crate::store::prelude::*;
@@ -217,11 +217,15 @@ impl KpiCache {
         let Some((dealers, _)) = replay else {
             return Ok(false);
         };
-        for d in &dealers {
-            if let Some(&idx) = directory.index.get(d) {
-                let facts = store.dealer_facts(d, m, m).await?;
-                apply_dealer(&mut slab, directory.len(), idx, facts.iter());
-            }
+        let known: Vec<String> = dealers
+            .into_iter()
+            .filter(|d| directory.index.contains_key(d))
+            .collect();
+        let facts = store.dealer_facts(&known, m, m).await?;
+        let facts = by_dealer(&facts, |f| f.dealer_code.as_str());
+        for d in &known {
+            let own = facts.get(d.as_str()).into_iter().flatten().copied();
+            apply_dealer(&mut slab, directory.len(), directory.index[d], own);
         }
         let mut s = self.write();
         s.next_version += 1;
@@ -267,9 +271,13 @@ impl KpiCache {
         let Some((dealers, false)) = replay else {
             return Ok(false);
         };
-        let mut fresh: HashMap<String, Vec<crate::store::HeldFact>> = HashMap::new();
-        for d in &dealers {
-            fresh.insert(d.clone(), store.dealer_holds(d, m, m).await?);
+        let dealers: Vec<String> = dealers.into_iter().collect();
+        let mut fresh: HashMap<String, Vec<crate::store::HeldFact>> =
+            dealers.iter().map(|d| (d.clone(), Vec::new())).collect();
+        for h in store.dealer_holds(&dealers, m, m).await? {
+            if let Some(own) = fresh.get_mut(&h.dealer_code) {
+                own.push(h);
+            }
         }
         let mut s = self.write();
         let ids = Arc::make_mut(&mut s.groups);

@@ -334,17 +334,24 @@ impl KpiCache {
                 }
             }
         }
+        // An import's chunk logs one change per dealer, all of the same months: read together.
+        let mut by_span: BTreeMap<(Month, Month), Vec<String>> = BTreeMap::new();
         for (dealer, from, to) in dealers {
-            self.reload_dealer(store, &dealer, from, to).await?;
+            by_span.entry((from, to)).or_default().push(dealer);
+        }
+        for ((from, to), mut dealers) in by_span {
+            dealers.sort();
+            dealers.dedup();
+            self.reload_dealers(store, &dealers, from, to).await?;
         }
         Ok(())
     }
 
-    /// Reloads one dealer's facts (and held facts) of the loaded months of `from..=to`.
-    async fn reload_dealer(
+    /// Reloads some dealers' facts (and held facts) of the loaded months of `from..=to`.
+    async fn reload_dealers(
         &self,
         store: &dyn Store,
-        dealer: &str,
+        dealers: &[String],
         from: Month,
         to: Month,
     ) -> StoreResult<()> {
@@ -366,21 +373,27 @@ impl KpiCache {
             )
         };
         let facts = match slab_span {
-            Some((a, b)) => store.dealer_facts(dealer, a, b).await?,
+            Some((a, b)) => store.dealer_facts(dealers, a, b).await?,
             None => vec![],
         };
         let holds = match published_span {
-            Some((a, b)) => store.dealer_holds(dealer, a, b).await?,
+            Some((a, b)) => store.dealer_holds(dealers, a, b).await?,
             None => vec![],
         };
         let mut s = self.write();
         let Some(directory) = s.directory.clone() else {
             return Ok(());
         };
-        let Some(&idx) = directory.index.get(dealer) else {
-            s.drop_all();
-            return Ok(());
-        };
+        let mut slots = Vec::with_capacity(dealers.len());
+        for d in dealers {
+            let Some(&idx) = directory.index.get(d) else {
+                s.drop_all();
+                return Ok(());
+            };
+            slots.push((d.as_str(), idx));
+        }
+        let facts = by_dealer(&facts, |f| f.dealer_code.as_str());
+        let holds = by_dealer(&holds, |h| h.dealer_code.as_str());
         let n = directory.len();
         let months: Vec<Month> = s
             .months
@@ -396,14 +409,25 @@ impl KpiCache {
             };
             // Copy-on-write: a reader still holding the old slab keeps a consistent copy.
             let slab = Arc::make_mut(&mut entry.slab);
-            apply_dealer(slab, n, idx, facts.iter().filter(|f| f.month == month));
+            for &(d, idx) in &slots {
+                let own = facts.get(d).into_iter().flatten();
+                apply_dealer(slab, n, idx, own.copied().filter(|f| f.month == month));
+            }
             slab.version = version;
             entry.sums = Default::default();
             let mut bytes = slab.bytes();
             if let Some(p) = entry.published.as_mut() {
-                let own: Vec<_> = holds.iter().filter(|h| h.month == month).cloned().collect();
                 let p = Arc::make_mut(p);
-                p.replace_holds(&directory, idx, &own);
+                for &(d, idx) in &slots {
+                    let own: Vec<_> = holds
+                        .get(d)
+                        .into_iter()
+                        .flatten()
+                        .filter(|h| h.month == month)
+                        .map(|h| (*h).clone())
+                        .collect();
+                    p.replace_holds(&directory, idx, &own);
+                }
                 bytes += p.bytes();
             }
             let before = std::mem::replace(&mut entry.bytes, bytes);
@@ -421,6 +445,15 @@ impl KpiCache {
         }
         Ok(())
     }
+}
+
+/// `rows` by dealer code.
+pub(super) fn by_dealer<T>(rows: &[T], code: impl Fn(&T) -> &str) -> HashMap<&str, Vec<&T>> {
+    let mut out: HashMap<&str, Vec<&T>> = HashMap::new();
+    for r in rows {
+        out.entry(code(r)).or_default().push(r);
+    }
+    out
 }
 
 /// Replaces dealer `idx`'s facts in a slab by `facts`.

@@ -71,14 +71,52 @@ impl Values {
 
     /// Reads the storage format; unknown keys are an error (they would be silently lost).
     pub fn from_json(s: &str) -> Result<Values, String> {
-        let map: BTreeMap<String, i64> = serde_json::from_str(s).map_err(|e| e.to_string())?;
+        // Straight into the array: the reads of an import parse tens of thousands of reports.
+        let mut de = serde_json::Deserializer::from_str(s);
+        let v = serde::de::Deserializer::deserialize_map(&mut de, StoredValues)
+            .map_err(|e| e.to_string())?;
+        de.end().map_err(|e| e.to_string())?;
+        Ok(v)
+    }
+}
+
+/// Reads the storage format's object field by field.
+struct StoredValues;
+
+impl<'de> serde::de::Visitor<'de> for StoredValues {
+    type Value = Values;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of report fields and integers")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Values, A::Error> {
         let mut v = Values::default();
-        for (k, x) in map {
-            let f = Field::from_name(&k)
-                .ok_or_else(|| format!("unknown report field `{k}` in storage"))?;
-            v.set(f, Some(x));
+        while let Some(StoredField(f)) = map.next_key()? {
+            v.set(f, Some(map.next_value::<i64>()?));
         }
         Ok(v)
+    }
+}
+
+/// A key of the storage format: a field's name, read without a copy.
+struct StoredField(Field);
+
+impl<'de> serde::Deserialize<'de> for StoredField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = StoredField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a report field's name")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<StoredField, E> {
+                Field::from_name(name)
+                    .map(StoredField)
+                    .ok_or_else(|| E::custom(format!("unknown report field `{name}` in storage")))
+            }
+        }
+        d.deserialize_str(Name)
     }
 }
 

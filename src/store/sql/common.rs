@@ -59,30 +59,21 @@ macro_rules! common_sql {
                 })
             }
 
-            pub(super) async fn insert_facts(conn: &mut <$Db as sqlx::Database>::Connection, rows: &[FactRow]) -> StoreResult<()> {
-                for chunk in rows.chunks(BULK_ROWS) {
-                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO kpi_facts (kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at) ");
-                    q.push_values(chunk, |mut b, f| {
-                        let (n, d, reason) = fact_columns(&f.value);
-                        b.push_bind(f.kpi).push_bind(f.month.index()).push_bind(&f.dealer_code).push_bind(&f.region_code).push_bind(n).push_bind(d).push_bind(reason).push_bind(f.updated_at);
-                    });
-                    q.push(
-                        " ON CONFLICT (kpi, month, dealer_code) DO UPDATE SET region_code = excluded.region_code, numerator = excluded.numerator, \
-                         denominator = excluded.denominator, reason = excluded.reason, updated_at = excluded.updated_at",
-                    );
-                    q.build().execute(&mut *conn).await?;
-                }
-                Ok(())
-            }
-
             /// Recomputes facts from the stored reports, in the caller's transaction; returns how many
             /// changed (written or deleted).
-            pub(super) async fn recompute_in(conn: &mut <$Db as sqlx::Database>::Connection, dealer: Option<&str>, from: Month, to: Month, only: Option<&[i16]>, holds: Holds, now: i64) -> StoreResult<u64> {
+            ///
+            /// `dealers`: whose facts (`None`: every dealer's); each of them gets a change-log
+            /// entry of its own, so that caches reload those dealers only.
+            pub(super) async fn recompute_in(conn: &mut <$Db as sqlx::Database>::Connection, dealers: Option<&[String]>, from: Month, to: Month, only: Option<&[i16]>, holds: Holds, now: i64) -> StoreResult<u64> {
+                if dealers.is_some_and(|ds| ds.is_empty()) {
+                    return Ok(0);
+                }
                 Self::lock_facts(&mut *conn).await?;
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, data FROM reports WHERE revision > 0 AND month >= ");
                 q.push_bind(from.plus(-window()).index()).push(" AND month <= ").push_bind(to.index());
-                if let Some(d) = dealer {
-                    q.push(" AND dealer_code = ").push_bind(d);
+                if let Some(ds) = dealers {
+                    q.push(" AND dealer_code IN ");
+                    Self::push_list(&mut q, ds.iter());
                 }
                 q.push(" ORDER BY dealer_code, month");
                 let rows = q.build().fetch_all(&mut *conn).await?;
@@ -99,8 +90,9 @@ macro_rules! common_sql {
                     }
                 }
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, from_month, region_code FROM dealer_regions");
-                if let Some(d) = dealer {
-                    q.push(" WHERE dealer_code = ").push_bind(d);
+                if let Some(ds) = dealers {
+                    q.push(" WHERE dealer_code IN ");
+                    Self::push_list(&mut q, ds.iter());
                 }
                 let mut histories: std::collections::HashMap<String, Vec<RegionAssignment>> = std::collections::HashMap::new();
                 for r in q.build().fetch_all(&mut *conn).await? {
@@ -108,7 +100,7 @@ macro_rules! common_sql {
                     histories.entry(r.try_get("dealer_code")?).or_default().push(a);
                 }
                 let params = Self::params_in(&mut *conn).await?;
-                let targets = Self::target_months_in(&mut *conn, dealer, from, to).await?;
+                let targets = Self::target_months_in(&mut *conn, dealers, from, to).await?;
                 let mut facts: Vec<FactRow> = Vec::new();
                 for (code, reports) in &by_dealer {
                     let history = histories.get(code).map(Vec::as_slice).unwrap_or_default();
@@ -122,10 +114,12 @@ macro_rules! common_sql {
                 // Only what changed is written: an amendment usually moves a few KPIs, and
                 // unchanged facts keep their `updated_at` for incremental pulls.
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE ");
-                match dealer {
+                match dealers {
                     // One seek per (month, dealer) of the key.
-                    Some(d) => {
-                        q.push("dealer_code = ").push_bind(d).push(" AND month IN ");
+                    Some(ds) => {
+                        q.push("dealer_code IN ");
+                        Self::push_list(&mut q, ds.iter());
+                        q.push(" AND month IN ");
                         Self::push_list(&mut q, months_of(from, to));
                     }
                     None => {
@@ -164,18 +158,21 @@ macro_rules! common_sql {
                 }
                 held.extend(stale.into_values().map(|old| HeldFact { month: old.month, dealer_code: old.dealer_code, kpi: old.kpi, value: Some(old.value) }));
                 let changed = facts.len() + held.iter().filter(|h| h.value.is_some()).count();
-                if let (Holds::WhereHeld, Some(d)) = (holds, dealer) {
-                    let months: std::collections::HashSet<i32> = sqlx::query_scalar("SELECT DISTINCT month FROM published_holds WHERE dealer_code = $1")
-                        .bind(d)
-                        .fetch_all(&mut *conn)
-                        .await?
-                        .into_iter()
-                        .collect();
-                    held.retain(|h| months.contains(&h.month.index()));
+                if let (Holds::WhereHeld, Some(ds)) = (holds, dealers) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT DISTINCT dealer_code, month FROM published_holds WHERE dealer_code IN ");
+                    Self::push_list(&mut q, ds.iter());
+                    let mut months: std::collections::HashSet<(String, i32)> = std::collections::HashSet::new();
+                    for r in q.build().fetch_all(&mut *conn).await? {
+                        months.insert((r.try_get("dealer_code")?, r.try_get("month")?));
+                    }
+                    held.retain(|h| months.contains(&(h.dealer_code.clone(), h.month.index())));
                 }
                 Self::hold_published_in(&mut *conn, held).await?;
                 Self::insert_facts(&mut *conn, &facts).await?;
-                Self::log_change(conn, ChangeKind::Facts, dealer, Some(from), Some(to)).await?;
+                match dealers {
+                    Some(ds) => Self::log_changes(conn, ChangeKind::Facts, ds, Some(from), Some(to)).await?,
+                    None => Self::log_change(conn, ChangeKind::Facts, None, Some(from), Some(to)).await?,
+                }
                 Ok(changed as u64)
             }
 
@@ -284,12 +281,26 @@ macro_rules! common_sql {
                 Ok(())
             }
 
+            /// Records the same change for each of `dealers`, in the caller's transaction.
+            pub(super) async fn log_changes(conn: &mut <$Db as sqlx::Database>::Connection, kind: ChangeKind, dealers: &[String], from: Option<Month>, to: Option<Month>) -> StoreResult<()> {
+                let at = chrono::Utc::now().timestamp_millis();
+                for chunk in dealers.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO change_log (kind, dealer_code, from_month, to_month, changed_at) ");
+                    q.push_values(chunk, |mut b, d| {
+                        b.push_bind(kind.as_str()).push_bind(d).push_bind(from.map(Month::index)).push_bind(to.map(Month::index)).push_bind(at);
+                    });
+                    q.build().execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+
             /// The approved phased targets of `from..=to` (of one dealer, or all).
-            pub(super) async fn target_months_in(conn: &mut <$Db as sqlx::Database>::Connection, dealer: Option<&str>, from: Month, to: Month) -> StoreResult<std::collections::HashMap<(String, Month, TargetItem), i64>> {
+            pub(super) async fn target_months_in(conn: &mut <$Db as sqlx::Database>::Connection, dealers: Option<&[String]>, from: Month, to: Month) -> StoreResult<std::collections::HashMap<(String, Month, TargetItem), i64>> {
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, item, value FROM target_months WHERE month >= ");
                 q.push_bind(from.index()).push(" AND month <= ").push_bind(to.index());
-                if let Some(d) = dealer {
-                    q.push(" AND dealer_code = ").push_bind(d);
+                if let Some(ds) = dealers {
+                    q.push(" AND dealer_code IN ");
+                    Self::push_list(&mut q, ds.iter());
                 }
                 let mut out = std::collections::HashMap::new();
                 for r in q.build().fetch_all(&mut *conn).await? {

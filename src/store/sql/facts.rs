@@ -40,17 +40,23 @@ macro_rules! facts_sql {
                 Ok(())
             }
 
-            async fn dealer_facts(&self, dealer: &str, from: Month, to: Month) -> StoreResult<Vec<FactRow>> {
+            async fn dealer_facts(&self, dealers: &[String], from: Month, to: Month) -> StoreResult<Vec<FactRow>> {
+                let mut out = Vec::new();
                 if from > to {
-                    return Ok(vec![]);
+                    return Ok(out);
                 }
-                // One seek per (month, dealer) of the key.
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE dealer_code = ");
-                q.push_bind(dealer).push(" AND month IN ");
-                Self::push_list(&mut q, months_of(from, to));
-                q.push(" ORDER BY kpi, month");
-                let rows = q.build().fetch_all(&self.pool).await?;
-                rows.iter().map(Self::fact_row).collect()
+                for chunk in dealers.chunks(BULK_ROWS) {
+                    // One seek per (month, dealer) of the key.
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE dealer_code IN ");
+                    Self::push_list(&mut q, chunk.iter());
+                    q.push(" AND month IN ");
+                    Self::push_list(&mut q, months_of(from, to));
+                    q.push(" ORDER BY dealer_code, kpi, month");
+                    for r in q.build().fetch_all(&self.pool).await? {
+                        out.push(Self::fact_row(&r)?);
+                    }
+                }
+                Ok(out)
             }
 
             async fn fact_rows(&self, p: &FactProbe<'_>) -> StoreResult<Vec<FactRow>> {
@@ -107,7 +113,7 @@ macro_rules! facts_sql {
                 let (Some(first), Some(last)) = span else {
                     return Ok(0);
                 };
-                let n = Self::recompute_in(&mut tx, Some(dealer), month_of(first)?, month_of(last)?, None, Holds::WhereHeld, now).await?;
+                let n = Self::recompute_in(&mut tx, Some(&[dealer.to_string()]), month_of(first)?, month_of(last)?, None, Holds::WhereHeld, now).await?;
                 tx.commit().await?;
                 Ok(n)
             }

@@ -9,6 +9,7 @@ mod actions;
 mod bulk;
 mod changes;
 mod common;
+mod fact_rows;
 mod facts;
 mod maintenance;
 mod network;

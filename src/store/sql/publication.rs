@@ -279,15 +279,21 @@ macro_rules! publication_sql {
                 rows.iter().map(Self::held_row).collect()
             }
 
-            async fn dealer_holds(&self, dealer: &str, from: Month, to: Month) -> StoreResult<Vec<HeldFact>> {
+            async fn dealer_holds(&self, dealers: &[String], from: Month, to: Month) -> StoreResult<Vec<HeldFact>> {
+                let mut out = Vec::new();
                 if from > to {
-                    return Ok(vec![]);
+                    return Ok(out);
                 }
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT month, dealer_code, kpi, present, numerator, denominator, reason FROM published_holds WHERE dealer_code = ");
-                q.push_bind(dealer).push(" AND month IN ");
-                Self::push_list(&mut q, months_of(from, to));
-                let rows = q.build().fetch_all(&self.pool).await?;
-                rows.iter().map(Self::held_row).collect()
+                for chunk in dealers.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT month, dealer_code, kpi, present, numerator, denominator, reason FROM published_holds WHERE dealer_code IN ");
+                    Self::push_list(&mut q, chunk.iter());
+                    q.push(" AND month IN ");
+                    Self::push_list(&mut q, months_of(from, to));
+                    for r in q.build().fetch_all(&self.pool).await? {
+                        out.push(Self::held_row(&r)?);
+                    }
+                }
+                Ok(out)
             }
         }
     };

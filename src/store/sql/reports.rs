@@ -48,80 +48,126 @@ macro_rules! reports_sql {
                 }
             }
 
-            async fn add_revision(&self, rev: &NewRevision) -> StoreResult<ReportRecord> {
-                let next = rev.expected_revision + 1;
-                let data = rev.values.to_json();
-                let warnings = warnings_json(&rev.warnings);
-                let (_writer, mut tx) = self.begin_write().await?;
-                // The conditional UPDATE is the first statement so that SQLite takes its write lock at once.
-                let updated = sqlx::query(
-                    "UPDATE reports SET status = $3, revision = revision + 1, data = $4, warnings = $5, \
-                     late = CASE WHEN first_submitted_at IS NULL THEN $6 ELSE late END, \
-                     first_submitted_at = COALESCE(first_submitted_at, $7), updated_at = $7, updated_by = $8 \
-                     WHERE dealer_code = $1 AND month = $2 AND revision = $9",
-                )
-                .bind(&rev.dealer_code)
-                .bind(rev.month.index())
-                .bind(rev.status.as_str())
-                .bind(&data)
-                .bind(&warnings)
-                .bind(rev.late)
-                .bind(rev.now)
-                .bind(&rev.author)
-                .bind(rev.expected_revision)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                let stale = || format!("the report of {} for {} is no longer at revision {}", rev.dealer_code, rev.month, rev.expected_revision);
-                let conflict = || StoreError::Conflict(stale());
-                if updated == 0 {
-                    if rev.expected_revision != 0 {
-                        return Err(conflict());
+            async fn reports_of(&self, dealers: &[String], months: &[Month]) -> StoreResult<Vec<ReportRecord>> {
+                let mut out = Vec::new();
+                if months.is_empty() {
+                    return Ok(out);
+                }
+                for chunk in dealers.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new(format!("SELECT {REPORT_COLUMNS} FROM reports WHERE dealer_code IN "));
+                    Self::push_list(&mut q, chunk.iter());
+                    q.push(" AND month IN ");
+                    Self::push_list(&mut q, months.iter().map(|m| m.index()));
+                    for r in q.build().fetch_all(&self.pool).await? {
+                        out.push(Self::report_row(&r)?);
                     }
-                    let inserted = sqlx::query(&format!(
-                        "INSERT INTO reports ({REPORT_COLUMNS}) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $7, $8) ON CONFLICT (dealer_code, month) DO NOTHING"
+                }
+                Ok(out)
+            }
+
+            async fn add_revisions(&self, revs: &[NewRevision]) -> StoreResult<Vec<StoreResult<ReportRecord>>> {
+                let (Some(from), Some(last)) = (revs.iter().map(|r| r.month).min(), revs.iter().map(|r| r.month).max()) else {
+                    return Ok(Vec::new());
+                };
+                let (_writer, mut tx) = self.begin_write().await?;
+                let encoded: Vec<(String, String)> = revs.iter().map(|r| (r.values.to_json(), warnings_json(&r.warnings))).collect();
+                let mut out: Vec<Option<StoreResult<ReportRecord>>> = (0..revs.len()).map(|_| None).collect();
+                // First submissions of months with no draft: one statement for many. The first
+                // statement writes, so that SQLite takes its write lock at once.
+                let first: Vec<usize> = (0..revs.len()).filter(|&i| revs[i].expected_revision == 0).collect();
+                for chunk in first.chunks(BULK_ROWS / 2) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new(format!("INSERT INTO reports ({REPORT_COLUMNS}) "));
+                    q.push_values(chunk, |mut b, &i| {
+                        let (rev, (data, warnings)) = (&revs[i], &encoded[i]);
+                        b.push_bind(&rev.dealer_code)
+                            .push_bind(rev.month.index())
+                            .push_bind(rev.status.as_str())
+                            .push_bind(1_i32)
+                            .push_bind(data)
+                            .push_bind(warnings)
+                            .push_bind(rev.late)
+                            .push_bind(rev.now)
+                            .push_bind(rev.now)
+                            .push_bind(&rev.author);
+                    });
+                    q.push(format!(" ON CONFLICT (dealer_code, month) DO NOTHING RETURNING {REPORT_COLUMNS}"));
+                    let mut inserted: std::collections::HashMap<(String, Month), ReportRecord> = std::collections::HashMap::new();
+                    for r in q.build().fetch_all(&mut *tx).await? {
+                        let record = Self::report_row(&r)?;
+                        inserted.insert((record.dealer_code.clone(), record.month), record);
+                    }
+                    for &i in chunk {
+                        if let Some(record) = inserted.remove(&(revs[i].dealer_code.clone(), revs[i].month)) {
+                            out[i] = Some(Ok(record));
+                        }
+                    }
+                }
+                // The rest in order: a draft (revision 0) or a submitted report at the revision
+                // the writer saw.
+                for (i, rev) in revs.iter().enumerate() {
+                    if out[i].is_some() {
+                        continue;
+                    }
+                    let (data, warnings) = &encoded[i];
+                    let row = sqlx::query(&format!(
+                        "UPDATE reports SET status = $3, revision = revision + 1, data = $4, warnings = $5, \
+                         late = CASE WHEN first_submitted_at IS NULL THEN $6 ELSE late END, \
+                         first_submitted_at = COALESCE(first_submitted_at, $7), updated_at = $7, updated_by = $8 \
+                         WHERE dealer_code = $1 AND month = $2 AND revision = $9 RETURNING {REPORT_COLUMNS}"
                     ))
                     .bind(&rev.dealer_code)
                     .bind(rev.month.index())
                     .bind(rev.status.as_str())
-                    .bind(&data)
-                    .bind(&warnings)
+                    .bind(data)
+                    .bind(warnings)
                     .bind(rev.late)
                     .bind(rev.now)
                     .bind(&rev.author)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if inserted == 0 {
-                        return Err(conflict());
-                    }
-                }
-                sqlx::query(
-                    "INSERT INTO report_revisions (dealer_code, month, revision, status, data, warnings, author, reason, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&rev.dealer_code)
-                .bind(rev.month.index())
-                .bind(next)
-                .bind(rev.status.as_str())
-                .bind(&data)
-                .bind(&warnings)
-                .bind(&rev.author)
-                .bind(rev.reason.as_deref())
-                .bind(rev.now)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| unique_as_conflict(e, stale))?;
-                let row = sqlx::query(&format!("SELECT {REPORT_COLUMNS} FROM reports WHERE dealer_code = $1 AND month = $2"))
-                    .bind(&rev.dealer_code)
-                    .bind(rev.month.index())
-                    .fetch_one(&mut *tx)
+                    .bind(rev.expected_revision)
+                    .fetch_optional(&mut *tx)
                     .await?;
-                let record = Self::report_row(&row)?;
-                // The KPIs of this month, and of the later months whose windows reach back to it.
-                Self::recompute_in(&mut tx, Some(&rev.dealer_code), rev.month, rev.month.plus(window()), None, Holds::Changed, rev.facts_at).await?;
+                    out[i] = Some(match row {
+                        Some(r) => Ok(Self::report_row(&r)?),
+                        None => Err(StoreError::Conflict(format!(
+                            "the report of {} for {} is no longer at revision {}",
+                            rev.dealer_code, rev.month, rev.expected_revision
+                        ))),
+                    });
+                }
+                let out: Vec<StoreResult<ReportRecord>> = out.into_iter().flatten().collect();
+                let stored: Vec<(&NewRevision, &String, &String)> = revs
+                    .iter()
+                    .zip(&encoded)
+                    .zip(&out)
+                    .filter(|(_, o)| o.is_ok())
+                    .map(|((rev, (data, warnings)), _)| (rev, data, warnings))
+                    .collect();
+                for chunk in stored.chunks(BULK_ROWS) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO report_revisions (dealer_code, month, revision, status, data, warnings, author, reason, created_at) ");
+                    q.push_values(chunk, |mut b, (rev, data, warnings)| {
+                        b.push_bind(&rev.dealer_code)
+                            .push_bind(rev.month.index())
+                            .push_bind(rev.expected_revision + 1)
+                            .push_bind(rev.status.as_str())
+                            .push_bind(data)
+                            .push_bind(warnings)
+                            .push_bind(&rev.author)
+                            .push_bind(rev.reason.as_deref())
+                            .push_bind(rev.now);
+                    });
+                    q.build()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| unique_as_conflict(e, || "a revision stored at the same time by another writer".to_string()))?;
+                }
+                let mut dealers: Vec<String> = stored.iter().map(|(r, ..)| r.dealer_code.clone()).collect();
+                dealers.sort();
+                dealers.dedup();
+                let facts_at = revs.iter().map(|r| r.facts_at).max().unwrap_or_default();
+                // The KPIs of these months, and of the later months whose windows reach back to them.
+                Self::recompute_in(&mut tx, Some(&dealers), from, last.plus(window()), None, Holds::Changed, facts_at).await?;
                 tx.commit().await?;
-                Ok(record)
+                Ok(out)
             }
 
             async fn report_span(&self, dealer_code: &str) -> StoreResult<Option<(Month, Month)>> {
