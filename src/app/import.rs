@@ -18,7 +18,7 @@ use crate::domain::kpi::ParamValue;
 use crate::domain::report::check;
 use crate::domain::{Completeness, Dealer, Month, Rule, Values, Violation};
 use crate::files::{Header, ReportRow, ReportRows};
-use crate::store::{NewRevision, ReportRecord, StoreError};
+use crate::store::{NewRevision, ReportRecord, SeenReports, StoreError};
 
 /// Rows read ahead: a feed sorted by dealer then gives several dealers to store at once.
 const CHUNK: usize = 512;
@@ -233,8 +233,8 @@ impl App {
             if chunk.is_empty() {
                 return Ok(summary);
             }
-            let steps = self.decide_chunk(who, &chunk, &header, options).await?;
-            let mut results = self.store_steps(steps).await?;
+            let (steps, seen) = self.decide_chunk(who, &chunk, &header, options).await?;
+            let mut results = self.store_steps(steps, &seen).await?;
             results.sort_by_key(|r| r.line);
             let position = rows.position();
             for (row, result) in chunk.iter().zip(&results) {
@@ -252,7 +252,7 @@ impl App {
         chunk: &[ReportRow],
         header: &Header,
         options: &ImportOptions,
-    ) -> AppResult<Vec<Step>> {
+    ) -> AppResult<(Vec<Step>, SeenReports)> {
         let started = std::time::Instant::now();
         // The KPI cache brought up to date, the OEM's parameters, the dealers named.
         self.refresh_kpis().await?;
@@ -274,18 +274,15 @@ impl App {
         months.dedup();
         let mut states: HashMap<String, DealerState> = HashMap::new();
         if let (Some(&lo), Some(&hi)) = (months.first(), months.last()) {
-            for (code, m, v) in self
+            for r in self
                 .store
-                .submitted_values_of(&codes, lo.plus(-HISTORY_MONTHS), hi.plus(-1))
+                .reports_in(&codes, lo.plus(-HISTORY_MONTHS), hi)
                 .await?
             {
-                states.entry(code).or_default().history.insert(m, v);
-            }
-            for r in self.store.reports_of(&codes, &months).await? {
                 states
                     .entry(r.dealer_code.clone())
                     .or_default()
-                    .current
+                    .reports
                     .insert(r.month, r);
             }
         }
@@ -310,32 +307,44 @@ impl App {
                 for r in rows {
                     out.push(self.import_row(who, r, shared, &mut state, options).await?);
                 }
-                AppResult::Ok(out)
+                AppResult::Ok((code.to_string(), state, out))
             });
         }
-        let steps: Vec<Step> = stream::iter(work)
+        let mut steps = Vec::with_capacity(chunk.len());
+        let mut seen = SeenReports::default();
+        for done in stream::iter(work)
             .buffer_unordered(CONCURRENCY)
-            .collect::<Vec<AppResult<Vec<Step>>>>()
+            .collect::<Vec<_>>()
             .await
-            .into_iter()
-            .collect::<AppResult<Vec<Vec<Step>>>>()?
-            .into_iter()
-            .flatten()
-            .collect();
+        {
+            let (code, state, out) = done?;
+            // What the dealer's months will be once its revisions are stored: the store
+            // recomputes its facts from these, if they are still current then.
+            if out.iter().any(|s| matches!(s, Step::Store(..))) {
+                let submitted = state
+                    .reports
+                    .into_values()
+                    .filter(|r| r.revision > 0)
+                    .map(|r| (r.month, (r.revision, r.values)))
+                    .collect();
+                seen.0.insert(code, submitted);
+            }
+            steps.extend(out);
+        }
         tracing::debug!(
             rows = chunk.len(),
             read_ms = read.as_millis() as u64,
             decide_ms = started.elapsed().as_millis() as u64,
             "import chunk decided"
         );
-        Ok(steps)
+        Ok((steps, seen))
     }
 
     /// Stores the chunk's revisions in a few transactions of many reports each (their
     /// facts recomputed in one pass per transaction), one dealer's in one of them, in order:
     /// each report is whole or absent, and a report costs a few statements instead of a
     /// dozen. PostgreSQL runs the transactions at once; SQLite one after another.
-    async fn store_steps(&self, steps: Vec<Step>) -> AppResult<Vec<RowResult>> {
+    async fn store_steps(&self, steps: Vec<Step>, seen: &SeenReports) -> AppResult<Vec<RowResult>> {
         let mut results = Vec::with_capacity(steps.len());
         let mut revs: Vec<(NewRevision, RowResult)> = Vec::new();
         for step in steps {
@@ -361,16 +370,21 @@ impl App {
                 _ => batches.push(vec![(rev, r)]),
             }
         }
-        let stored =
-            futures_util::future::try_join_all(batches.into_iter().map(|b| self.store_batch(b)))
-                .await?;
+        let stored = futures_util::future::try_join_all(
+            batches.into_iter().map(|b| self.store_batch(b, seen)),
+        )
+        .await?;
         results.extend(stored.into_iter().flatten());
         Ok(results)
     }
 
-    async fn store_batch(&self, batch: Vec<(NewRevision, RowResult)>) -> AppResult<Vec<RowResult>> {
+    async fn store_batch(
+        &self,
+        batch: Vec<(NewRevision, RowResult)>,
+        seen: &SeenReports,
+    ) -> AppResult<Vec<RowResult>> {
         let (revs, waiting): (Vec<NewRevision>, Vec<RowResult>) = batch.into_iter().unzip();
-        let stored = match self.store.add_revisions(&revs).await {
+        let stored = match self.store.add_revisions(&revs, Some(seen)).await {
             Ok(stored) => stored,
             // Another writer got in between (a revision of the same report): one by one,
             // so that only the reports concerned conflict.
@@ -461,7 +475,7 @@ impl App {
             );
             return done(refused(row, RowOutcome::Rejected, errors(&[v])));
         };
-        let current = state.current.get(&month);
+        let current = state.reports.get(&month);
         let submitted = current.filter(|c| c.revision > 0);
         let conflict = |message: String| {
             done(refused(
@@ -502,7 +516,7 @@ impl App {
             return match record {
                 Ok(record) => {
                     let r = stored(row, RowOutcome::DraftSaved, Some(&record));
-                    state.current.insert(month, record);
+                    state.reports.insert(month, record);
                     done(r)
                 }
                 Err(StoreError::Conflict(message)) => conflict(message),
@@ -510,9 +524,10 @@ impl App {
             };
         }
         let before: Vec<Values> = state
-            .history
+            .reports
             .range(month.plus(-HISTORY_MONTHS)..month)
-            .map(|(_, v)| v.clone())
+            .filter(|(_, r)| r.revision > 0)
+            .map(|(_, r)| r.values.clone())
             .collect();
         let checked = self
             .checked_with(dealer, month, &row.raw, shared.params, &before)
@@ -547,8 +562,7 @@ impl App {
         };
         let rev = self.new_revision(who, &dealer.code, month, expected, &checked, reason);
         // The rows after this one see the report as this one leaves it.
-        state.history.insert(month, checked.values);
-        state.current.insert(month, prospect(&rev));
+        state.reports.insert(month, prospect(&rev));
         let mut r = stored(row, outcome, None);
         r.violations = warnings;
         if options.dry_run {
@@ -561,10 +575,9 @@ impl App {
 /// A dealer's reports as the rows before have left them.
 #[derive(Default)]
 struct DealerState {
-    /// Submitted values by month (for the plausibility checks).
-    history: BTreeMap<Month, Values>,
-    /// The reports (drafts too) of the months the chunk names.
-    current: BTreeMap<Month, ReportRecord>,
+    /// Its reports (drafts too) from the plausibility checks' first month to the chunk's
+    /// last month, by month.
+    reports: BTreeMap<Month, ReportRecord>,
 }
 
 /// What a row comes to before the chunk's revisions are stored.

@@ -156,6 +156,17 @@ macro_rules! define_fields {
         #[repr(u8)]
         pub enum Field { $( $( $name, )* )* }
 
+        impl Field {
+            /// Looks a field up by its snake_case name. Every stored report is read through here,
+            /// 87 names each: a `match` (by length, then bytes), not a scan or a hash.
+            pub fn from_name(name: &str) -> Option<Field> {
+                match name {
+                    $( $( stringify!($name) => Some(Field::$name), )* )*
+                    _ => None,
+                }
+            }
+        }
+
         /// The field catalog, in form order; `FIELDS[f as usize].field == f`.
         pub static FIELDS: &[FieldDef] = &[
             $( $( FieldDef {
@@ -236,14 +247,6 @@ impl Field {
 
     pub fn kind(self) -> FieldKind {
         self.def().kind
-    }
-
-    /// Looks a field up by its snake_case name.
-    pub fn from_name(name: &str) -> Option<Field> {
-        // Every stored report is read through here, 87 names each: a map, not a scan.
-        static BY_NAME: std::sync::LazyLock<std::collections::HashMap<&'static str, Field>> =
-            std::sync::LazyLock::new(|| FIELDS.iter().map(|d| (d.name, d.field)).collect());
-        BY_NAME.get(name).copied()
     }
 
     pub fn all() -> impl Iterator<Item = Field> {

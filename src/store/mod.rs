@@ -145,16 +145,21 @@ pub trait ReportStore: Send + Sync {
         author: &str,
         now: i64,
     ) -> StoreResult<ReportRecord>;
-    /// The reports (drafts included) of `dealers` in `months`, in no order.
-    async fn reports_of(
+    /// The reports (drafts included) of `dealers` in `from..=to`, in no order.
+    async fn reports_in(
         &self,
         dealers: &[String],
-        months: &[Month],
+        from: Month,
+        to: Month,
     ) -> StoreResult<Vec<ReportRecord>>;
     /// Stores a submission or amendment as a new revision, if `expected_revision` is still
     /// current, and recomputes the KPI facts it changes (holding the published ones back).
     async fn add_revision(&self, rev: &NewRevision) -> StoreResult<ReportRecord> {
-        match self.add_revisions(std::slice::from_ref(rev)).await?.pop() {
+        match self
+            .add_revisions(std::slice::from_ref(rev), None)
+            .await?
+            .pop()
+        {
             Some(stored) => stored,
             None => Err(StoreError::Corrupt("a revision went missing".into())),
         }
@@ -162,10 +167,12 @@ pub trait ReportStore: Send + Sync {
     /// [`ReportStore::add_revision`] for several reports (at most one per dealer and month)
     /// in one transaction, their facts recomputed in one pass: each gets its record or its
     /// conflict (nothing of it stored), and the others are stored. Fails whole (nothing
-    /// stored) on any other error.
+    /// stored) on any other error. `seen`: what the writer read of these dealers' reports
+    /// (see [`SeenReports`]).
     async fn add_revisions(
         &self,
         revs: &[NewRevision],
+        seen: Option<&SeenReports>,
     ) -> StoreResult<Vec<StoreResult<ReportRecord>>>;
     async fn revisions(&self, dealer_code: &str, month: Month) -> StoreResult<Vec<Revision>>;
     /// The first and last months of a dealer's reports (drafts included).

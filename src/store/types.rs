@@ -105,6 +105,14 @@ pub struct NewRevision {
     pub facts_at: i64,
 }
 
+/// What a writer read of its dealers' submitted reports, as they will stand once its
+/// revisions are stored: by dealer and month, the revision and its values. A recomputation
+/// uses them instead of reading the reports again when every revision still matches.
+#[derive(Debug, Clone, Default)]
+pub struct SeenReports(
+    pub std::collections::HashMap<String, std::collections::BTreeMap<Month, (i32, Values)>>,
+);
+
 /// A dealer together with its region in the month asked about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DealerInMonth {

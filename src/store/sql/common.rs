@@ -64,20 +64,50 @@ macro_rules! common_sql {
             ///
             /// `dealers`: whose facts (`None`: every dealer's); each of them gets a change-log
             /// entry of its own, so that caches reload those dealers only.
-            pub(super) async fn recompute_in(conn: &mut <$Db as sqlx::Database>::Connection, dealers: Option<&[String]>, from: Month, to: Month, only: Option<&[i16]>, holds: Holds, now: i64) -> StoreResult<u64> {
+            pub(super) async fn recompute_in(conn: &mut <$Db as sqlx::Database>::Connection, dealers: Option<&[String]>, from: Month, to: Month, only: Option<&[i16]>, holds: Holds, now: i64, seen: Option<&SeenReports>) -> StoreResult<u64> {
                 if dealers.is_some_and(|ds| ds.is_empty()) {
                     return Ok(0);
                 }
                 Self::lock_facts(&mut *conn).await?;
+                let mut by_dealer: Vec<(String, std::collections::BTreeMap<Month, Values>)> = Vec::new();
+                let first = from.plus(-window());
+                // What the writer read is used if every revision in the window is still the
+                // one it saw (a light read: no report's data); otherwise the reports are read.
+                if let (Some(seen), Some(ds)) = (seen, dealers) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, revision FROM reports WHERE revision > 0 AND month >= ");
+                    q.push_bind(first.index()).push(" AND month <= ").push_bind(to.index()).push(" AND dealer_code IN ");
+                    Self::push_list(&mut q, ds.iter());
+                    let mut stored: std::collections::HashMap<(String, i32), i32> = std::collections::HashMap::new();
+                    for r in q.build().fetch_all(&mut *conn).await? {
+                        stored.insert((r.try_get("dealer_code")?, r.try_get("month")?), r.try_get("revision")?);
+                    }
+                    let mut candidate = Vec::with_capacity(ds.len());
+                    let mut matching = 0;
+                    let mut current = true;
+                    for d in ds {
+                        let mut months = std::collections::BTreeMap::new();
+                        for (m, (revision, values)) in seen.0.get(d).into_iter().flatten().filter(|(m, _)| **m >= first && **m <= to) {
+                            current &= stored.get(&(d.clone(), m.index())) == Some(revision);
+                            matching += 1;
+                            months.insert(*m, values.clone());
+                        }
+                        if !months.is_empty() {
+                            candidate.push((d.clone(), months));
+                        }
+                    }
+                    if current && matching == stored.len() {
+                        by_dealer = candidate;
+                    }
+                }
+                let read = by_dealer.is_empty();
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, data FROM reports WHERE revision > 0 AND month >= ");
-                q.push_bind(from.plus(-window()).index()).push(" AND month <= ").push_bind(to.index());
+                q.push_bind(first.index()).push(" AND month <= ").push_bind(to.index());
                 if let Some(ds) = dealers {
                     q.push(" AND dealer_code IN ");
                     Self::push_list(&mut q, ds.iter());
                 }
                 q.push(" ORDER BY dealer_code, month");
-                let rows = q.build().fetch_all(&mut *conn).await?;
-                let mut by_dealer: Vec<(String, std::collections::BTreeMap<Month, Values>)> = Vec::new();
+                let rows = if read { q.build().fetch_all(&mut *conn).await? } else { Vec::new() };
                 for r in &rows {
                     let code: String = r.try_get("dealer_code")?;
                     let month = month_of(r.try_get("month")?)?;

@@ -27,7 +27,7 @@ macro_rules! facts_sql {
                 .await?;
                 let affected: Vec<i16> = kpi::KPIS.iter().filter(|k| kpi::uses_param(k)).map(|k| k.id).collect();
                 let year = Month::new(v.year, 1).ok_or_else(|| StoreError::Corrupt(format!("year {}", v.year)))?;
-                let n = Self::recompute_in(&mut tx, None, year, year.plus(11), Some(&affected), Holds::Changed, now).await?;
+                let n = Self::recompute_in(&mut tx, None, year, year.plus(11), Some(&affected), Holds::Changed, now, None).await?;
                 tx.commit().await?;
                 Ok(n)
             }
@@ -113,7 +113,7 @@ macro_rules! facts_sql {
                 let (Some(first), Some(last)) = span else {
                     return Ok(0);
                 };
-                let n = Self::recompute_in(&mut tx, Some(&[dealer.to_string()]), month_of(first)?, month_of(last)?, None, Holds::WhereHeld, now).await?;
+                let n = Self::recompute_in(&mut tx, Some(&[dealer.to_string()]), month_of(first)?, month_of(last)?, None, Holds::WhereHeld, now, None).await?;
                 tx.commit().await?;
                 Ok(n)
             }

@@ -96,7 +96,7 @@ macro_rules! network_sql {
                 .await
                 .map_err(|e| unique_as_conflict(e, || format!("dealer {code} or region {region_code}")))?;
                 // Facts carry the region of their month (and regional parameters may differ).
-                Self::recompute_in(&mut tx, Some(&[code.to_string()]), from, from.plus(1200), None, Holds::Changed, now).await?;
+                Self::recompute_in(&mut tx, Some(&[code.to_string()]), from, from.plus(1200), None, Holds::Changed, now, None).await?;
                 Self::log_change(&mut tx, ChangeKind::Network, Some(code), None, None).await?;
                 tx.commit().await?;
                 Ok(())

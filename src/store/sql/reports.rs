@@ -48,16 +48,12 @@ macro_rules! reports_sql {
                 }
             }
 
-            async fn reports_of(&self, dealers: &[String], months: &[Month]) -> StoreResult<Vec<ReportRecord>> {
+            async fn reports_in(&self, dealers: &[String], from: Month, to: Month) -> StoreResult<Vec<ReportRecord>> {
                 let mut out = Vec::new();
-                if months.is_empty() {
-                    return Ok(out);
-                }
                 for chunk in dealers.chunks(BULK_ROWS) {
                     let mut q = sqlx::QueryBuilder::<$Db>::new(format!("SELECT {REPORT_COLUMNS} FROM reports WHERE dealer_code IN "));
                     Self::push_list(&mut q, chunk.iter());
-                    q.push(" AND month IN ");
-                    Self::push_list(&mut q, months.iter().map(|m| m.index()));
+                    q.push(" AND month >= ").push_bind(from.index()).push(" AND month <= ").push_bind(to.index());
                     for r in q.build().fetch_all(&self.pool).await? {
                         out.push(Self::report_row(&r)?);
                     }
@@ -65,7 +61,7 @@ macro_rules! reports_sql {
                 Ok(out)
             }
 
-            async fn add_revisions(&self, revs: &[NewRevision]) -> StoreResult<Vec<StoreResult<ReportRecord>>> {
+            async fn add_revisions(&self, revs: &[NewRevision], seen: Option<&SeenReports>) -> StoreResult<Vec<StoreResult<ReportRecord>>> {
                 let (Some(from), Some(last)) = (revs.iter().map(|r| r.month).min(), revs.iter().map(|r| r.month).max()) else {
                     return Ok(Vec::new());
                 };
@@ -165,7 +161,7 @@ macro_rules! reports_sql {
                 dealers.dedup();
                 let facts_at = revs.iter().map(|r| r.facts_at).max().unwrap_or_default();
                 // The KPIs of these months, and of the later months whose windows reach back to them.
-                Self::recompute_in(&mut tx, Some(&dealers), from, last.plus(window()), None, Holds::Changed, facts_at).await?;
+                Self::recompute_in(&mut tx, Some(&dealers), from, last.plus(window()), None, Holds::Changed, facts_at, seen).await?;
                 tx.commit().await?;
                 Ok(out)
             }

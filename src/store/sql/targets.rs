@@ -169,7 +169,7 @@ macro_rules! targets_sql {
                     });
                     q.build().execute(&mut *tx).await?;
                     let kpi = kpi::achievement(item).id;
-                    Self::recompute_in(&mut tx, Some(std::slice::from_ref(&k.code)), jan, jan.plus(11), Some(&[kpi]), Holds::Changed, w.facts_at).await?;
+                    Self::recompute_in(&mut tx, Some(std::slice::from_ref(&k.code)), jan, jan.plus(11), Some(&[kpi]), Holds::Changed, w.facts_at, None).await?;
                 }
                 tx.commit().await?;
                 Ok(record)
