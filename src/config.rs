@@ -87,6 +87,12 @@ pub struct Settings {
     #[arg(long, env = "MSI_MAX_CONNECTIONS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000), global = true)]
     pub max_connections: u64,
 
+    /// Origins a browser may call the API from (CORS), comma-separated, e.g.
+    /// `https://bi.example.com`; `*` for any (tokens travel in a header, never in cookies).
+    /// None by default: browsers then only reach the API from its own origin.
+    #[arg(long, env = "MSI_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin, global = true)]
+    pub cors_origins: Vec<String>,
+
     /// Pretend the time is this RFC 3339 instant (demos and tests).
     #[arg(long, env = "MSI_NOW", global = true)]
     pub now: Option<DateTime<Utc>>,
@@ -113,6 +119,7 @@ impl Settings {
             request_timeout_secs: 30,
             header_timeout_secs: 10,
             max_connections: 1000,
+            cors_origins: Vec::new(),
             now: None,
         }
     }
@@ -124,6 +131,27 @@ impl Settings {
     /// The database URL without its password, for logs.
     pub fn redacted_database_url(&self) -> String {
         redact(&self.database_url)
+    }
+}
+
+/// A browser origin (`scheme://host[:port]`, nothing after) or `*`.
+fn parse_origin(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    match rest {
+        _ if s == "*" => Ok(s.to_string()),
+        Some(host)
+            if !host.is_empty()
+                && !host.contains(['/', '?', '#', ' '])
+                && axum::http::HeaderValue::from_str(s).is_ok() =>
+        {
+            Ok(s.to_string())
+        }
+        _ => Err(format!(
+            "`{s}` is not an origin: write scheme://host[:port] (e.g. https://bi.example.com), or *"
+        )),
     }
 }
 
@@ -159,5 +187,22 @@ mod tests {
         );
         assert_eq!(redact("sqlite://msi-hub.db"), "sqlite://msi-hub.db");
         assert!(!redact("postgres://u:p%40ss@h/db").contains("p%40ss"));
+    }
+
+    #[test]
+    fn an_origin_is_a_scheme_and_a_host_or_a_star() {
+        for ok in ["https://bi.example.com", "http://localhost:8088", "*"] {
+            assert_eq!(parse_origin(ok).as_deref(), Ok(ok));
+        }
+        for bad in [
+            "bi.example.com",
+            "https://",
+            "https://bi.example.com/",
+            "ftp://x",
+            "https://a b",
+        ] {
+            let e = parse_origin(bad).unwrap_err();
+            assert!(e.contains("is not an origin"), "{bad}: {e}");
+        }
     }
 }

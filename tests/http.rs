@@ -281,3 +281,109 @@ async fn me_returns_what_the_token_says() {
         "NOPE"
     );
 }
+
+/// A query whose answer is some kilobytes (the schema's type names).
+const LARGE: &str = r#"{"query": "{ __schema { types { name description } } }"}"#;
+
+async fn post_encoded(t: &TestApp, accept: Option<&str>) -> (Option<String>, Vec<u8>) {
+    let mut req = t
+        .client
+        .post(format!("{}/graphql", t.base))
+        .bearer_auth(t.admin())
+        .header("content-type", "application/json")
+        .body(LARGE);
+    if let Some(a) = accept {
+        req = req.header("accept-encoding", a);
+    }
+    let resp = req.send().await.expect("request sent");
+    assert_eq!(resp.status(), 200);
+    let encoding = resp
+        .headers()
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap().to_string());
+    (encoding, resp.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn answers_are_compressed_as_the_client_accepts() {
+    let t = TestApp::spawn().await;
+    let (none, plain) = post_encoded(&t, None).await;
+    assert_eq!(none, None, "nothing asked, nothing compressed");
+    let plain: Value = serde_json::from_slice(&plain).unwrap();
+    assert!(plain["data"]["__schema"]["types"].as_array().unwrap().len() > 50);
+    let (gzip, body) = post_encoded(&t, Some("gzip")).await;
+    assert_eq!(gzip.as_deref(), Some("gzip"));
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut unzipped)
+        .unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&unzipped).unwrap(), plain);
+    assert!(
+        body.len() * 3 < unzipped.len(),
+        "{} of {}",
+        body.len(),
+        unzipped.len()
+    );
+    for (accept, chosen) in [("br", "br"), ("zstd", "zstd"), ("identity", "")] {
+        let (got, _) = post_encoded(&t, Some(accept)).await;
+        assert_eq!(got.unwrap_or_default(), chosen, "{accept}");
+    }
+}
+
+/// A browser's preflight for a POST with a bearer token from `origin`.
+async fn preflight(t: &TestApp, origin: &str) -> reqwest::Response {
+    t.client
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", t.base))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
+        .send()
+        .await
+        .expect("request sent")
+}
+
+#[tokio::test]
+async fn browsers_may_call_from_the_configured_origins_only() {
+    let t = TestApp::spawn_with(|s| s.cors_origins = vec!["https://bi.example.com".into()]).await;
+    let ok = preflight(&t, "https://bi.example.com").await;
+    assert!(ok.status().is_success(), "{}", ok.status());
+    let h = ok.headers();
+    assert_eq!(h["access-control-allow-origin"], "https://bi.example.com");
+    let allowed = h["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        allowed.contains("authorization") && allowed.contains("content-type"),
+        "{allowed}"
+    );
+    assert!(h.get("access-control-allow-credentials").is_none());
+    let other = preflight(&t, "https://elsewhere.example.com").await;
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    // The request itself carries the origin back and exposes the request id.
+    let resp = t
+        .client
+        .post(format!("{}/graphql", t.base))
+        .bearer_auth(t.admin())
+        .header("origin", "https://bi.example.com")
+        .header("content-type", "application/json")
+        .body(r#"{"query": "{ me { sub } }"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()["access-control-allow-origin"],
+        "https://bi.example.com"
+    );
+    let exposed = resp.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(exposed.contains("x-request-id"), "{exposed}");
+    // None configured (the default): no browser origin is allowed.
+    let t = TestApp::spawn().await;
+    let none = preflight(&t, "https://bi.example.com").await;
+    assert!(none.headers().get("access-control-allow-origin").is_none());
+}

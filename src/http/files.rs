@@ -14,7 +14,7 @@ use super::HttpState;
 use crate::app::PackFormat;
 use crate::domain::Month;
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
     file(bytes, name, XLSX)

@@ -16,6 +16,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -43,7 +46,8 @@ struct HttpState {
 /// under `/reports`, `/healthz`, `/readyz`.
 pub fn router(app: Arc<App>) -> Router {
     let schema = graphql::schema(app.clone());
-    Router::new()
+    let cors = cors(&app.settings.cors_origins);
+    let router = Router::new()
         .route(
             "/graphql",
             get(health::graphiql).post(endpoint::graphql_endpoint),
@@ -74,4 +78,44 @@ pub fn router(app: Arc<App>) -> Router {
         // A request id, the client's (`X-Request-Id`) or a new one, echoed in the answer.
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // gzip, br or zstd as the client accepts (a page of facts shrinks about 11×); not
+        // workbooks, which are zip archives already, nor answers too small to gain.
+        .layer(
+            CompressionLayer::new().compress_when(
+                SizeAbove::new(1024)
+                    .and(NotForContentType::const_new(files::XLSX)),
+            ),
+        );
+    match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
+}
+
+/// The CORS layer for the configured origins (none: no layer, so browsers keep to the
+/// same origin). Bearer tokens, not cookies: credentials are never allowed.
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    use axum::http::{header, HeaderName, HeaderValue, Method};
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    let request_id = HeaderName::from_static("x-request-id");
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                request_id.clone(),
+                HeaderName::from_static("traceparent"),
+            ])
+            .expose_headers([request_id, header::CONTENT_DISPOSITION])
+            .max_age(Duration::from_secs(3600)),
+    )
 }
