@@ -387,3 +387,48 @@ async fn browsers_may_call_from_the_configured_origins_only() {
     let none = preflight(&t, "https://bi.example.com").await;
     assert!(none.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn queries_run_by_get_and_mutations_do_not() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    let get = |query: &str, token: Option<String>| {
+        let mut req = t
+            .client
+            .get(format!("{}/graphql", t.base))
+            .query(&[("query", query), ("variables", r#"{"first": 2}"#)]);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send()
+    };
+    let q =
+        "query($first: Int) { me { sub role } dealers(first: $first) { edges { node { code } } } }";
+    let ok = get(q, Some(t.admin())).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let body: Value = ok.json().await.unwrap();
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["me"]["role"], "oem_admin", "{body}");
+    let edges = body["data"]["dealers"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 2, "the variables of the URL apply: {body}");
+    // The same token rules as POST.
+    assert_eq!(get(q, None).await.unwrap().status(), 401);
+    // A mutation never runs by GET, even beside a query.
+    let m = r#"mutation { saveDraft(dealerCode: "D1", month: "2024-05", input: {}) { revision } }"#;
+    let refused = get(m, Some(t.admin())).await.unwrap();
+    assert_eq!(refused.status(), 405);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "METHOD_NOT_ALLOWED",
+        "{body}"
+    );
+    // Without `query`, GraphiQL.
+    let page = t
+        .client
+        .get(format!("{}/graphql", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("graphiql"));
+}

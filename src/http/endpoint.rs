@@ -80,6 +80,23 @@ pub(super) fn authenticate(
         })
 }
 
+/// `GET /graphql`: a query in the URL (`?query=...&variables=...&operationName=...`), run as
+/// `POST` runs it; without `query`, GraphiQL.
+pub async fn graphql_get(
+    state: State<HttpState>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
+    let asks = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.starts_with("query=")));
+    if !asks {
+        return super::health::graphiql().await.into_response();
+    }
+    graphql_endpoint(state, headers, request).await
+}
+
 pub async fn graphql_endpoint(
     State(state): State<HttpState>,
     headers: HeaderMap,
@@ -100,14 +117,24 @@ pub async fn graphql_endpoint(
         MAX_BODY_BYTES
     };
     let (parts, body) = request.into_parts();
+    let by_get = parts.method == axum::http::Method::GET;
     let request = Request::from_parts(
         parts,
         axum::body::Body::new(http_body_util::Limited::new(body, limit)),
     );
-    let request = match GraphQLRequest::<BadRequest>::from_request(request, &state).await {
+    let mut request = match GraphQLRequest::<BadRequest>::from_request(request, &state).await {
         Ok(r) => r.into_inner(),
         Err(rejection) => return rejection.into_response(),
     };
+    // A GET may be repeated, cached or prefetched: it only reads.
+    if by_get && writes(&mut request) {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "a GET request runs queries only: send mutations and subscriptions by POST",
+            serde_json::Value::Null,
+        );
+    }
     let request = graphql::prepare(request, &state.app, principal);
     let timeout = std::time::Duration::from_secs(state.app.settings.request_timeout_secs);
     let response =
@@ -154,4 +181,15 @@ pub async fn graphql_endpoint(
         HeaderValue::from_static("application/json"),
     );
     out
+}
+
+/// Whether the request's document holds a mutation or a subscription (a document that does
+/// not parse is left to the execution, which reports it).
+fn writes(request: &mut async_graphql::Request) -> bool {
+    use async_graphql::parser::types::OperationType;
+    request.parsed_query().is_ok_and(|doc| {
+        doc.operations
+            .iter()
+            .any(|(_, op)| op.node.ty != OperationType::Query)
+    })
 }

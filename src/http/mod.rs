@@ -50,7 +50,7 @@ pub fn router(app: Arc<App>) -> Router {
     let router = Router::new()
         .route(
             "/graphql",
-            get(health::graphiql).post(endpoint::graphql_endpoint),
+            get(endpoint::graphql_get).post(endpoint::graphql_endpoint),
         )
         .route("/reports/template.xlsx", get(files::template))
         .route("/reports/{dealer}/{file}", get(files::report_workbook))
