@@ -87,6 +87,11 @@ pub struct Settings {
     #[arg(long, env = "MSI_MAX_CONNECTIONS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000), global = true)]
     pub max_connections: u64,
 
+    /// Whether GraphQL introspection (`__schema`, `__type`) answers: production may switch it
+    /// off (`--introspection false`) so that only clients who have the schema can explore it.
+    #[arg(long, env = "MSI_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub introspection: bool,
+
     /// Origins a browser may call the API from (CORS), comma-separated, e.g.
     /// `https://bi.example.com`; `*` for any (tokens travel in a header, never in cookies).
     /// None by default: browsers then only reach the API from its own origin.
@@ -120,6 +125,7 @@ impl Settings {
             header_timeout_secs: 10,
             max_connections: 1000,
             cors_origins: Vec::new(),
+            introspection: true,
             now: None,
         }
     }

@@ -432,3 +432,26 @@ async fn queries_run_by_get_and_mutations_do_not() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("graphiql"));
 }
+
+#[tokio::test]
+async fn introspection_can_be_switched_off() {
+    let q = "{ __schema { queryType { name } } }";
+    let t = TestApp::spawn().await;
+    let on = t.ok(&t.admin(), q, json!({})).await;
+    assert_eq!(on["__schema"]["queryType"]["name"], "Query");
+    let t = TestApp::spawn_with(|s| s.introspection = false).await;
+    // async-graphql answers null, as for a field the schema does not show.
+    let off = t.gql(&t.admin(), q, json!({})).await;
+    assert!(off["data"]["__schema"].is_null(), "{off}");
+    let off = t
+        .gql(
+            &t.admin(),
+            r#"{ __type(name: "Query") { name } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(off["data"]["__type"].is_null(), "{off}");
+    // Everything else answers as before.
+    let me = t.ok(&t.admin(), "{ me { sub } }", json!({})).await;
+    assert_eq!(me["me"]["sub"], "admin");
+}

@@ -60,6 +60,11 @@ pub fn schema(app: Arc<App>) -> MsiSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription);
     #[cfg(feature = "fault-injection")]
     let builder = builder.extension(faults::Faults);
+    let builder = if app.settings.introspection {
+        builder
+    } else {
+        builder.disable_introspection()
+    };
     builder
         .data(app)
         .limit_depth(limits::MAX_DEPTH)
