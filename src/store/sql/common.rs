@@ -69,56 +69,15 @@ macro_rules! common_sql {
                     return Ok(0);
                 }
                 Self::lock_facts(&mut *conn).await?;
-                let mut by_dealer: Vec<(String, std::collections::BTreeMap<Month, Values>)> = Vec::new();
                 let first = from.plus(-window());
-                // What the writer read is used if every revision in the window is still the
-                // one it saw (a light read: no report's data); otherwise the reports are read.
-                if let (Some(seen), Some(ds)) = (seen, dealers) {
-                    let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, revision FROM reports WHERE revision > 0 AND month >= ");
-                    q.push_bind(first.index()).push(" AND month <= ").push_bind(to.index()).push(" AND dealer_code IN ");
-                    Self::push_list(&mut q, ds.iter());
-                    let mut stored: std::collections::HashMap<(String, i32), i32> = std::collections::HashMap::new();
-                    for r in q.build().fetch_all(&mut *conn).await? {
-                        stored.insert((r.try_get("dealer_code")?, r.try_get("month")?), r.try_get("revision")?);
-                    }
-                    let mut candidate = Vec::with_capacity(ds.len());
-                    let mut matching = 0;
-                    let mut current = true;
-                    for d in ds {
-                        let mut months = std::collections::BTreeMap::new();
-                        for (m, (revision, values)) in seen.0.get(d).into_iter().flatten().filter(|(m, _)| **m >= first && **m <= to) {
-                            current &= stored.get(&(d.clone(), m.index())) == Some(revision);
-                            matching += 1;
-                            months.insert(*m, values.clone());
-                        }
-                        if !months.is_empty() {
-                            candidate.push((d.clone(), months));
-                        }
-                    }
-                    if current && matching == stored.len() {
-                        by_dealer = candidate;
-                    }
-                }
-                let read = by_dealer.is_empty();
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, data FROM reports WHERE revision > 0 AND month >= ");
-                q.push_bind(first.index()).push(" AND month <= ").push_bind(to.index());
-                if let Some(ds) = dealers {
-                    q.push(" AND dealer_code IN ");
-                    Self::push_list(&mut q, ds.iter());
-                }
-                q.push(" ORDER BY dealer_code, month");
-                let rows = if read { q.build().fetch_all(&mut *conn).await? } else { Vec::new() };
-                for r in &rows {
-                    let code: String = r.try_get("dealer_code")?;
-                    let month = month_of(r.try_get("month")?)?;
-                    let values = values_of(r.try_get("data")?)?;
-                    match by_dealer.last_mut() {
-                        Some((c, m)) if *c == code => {
-                            m.insert(month, values);
-                        }
-                        _ => by_dealer.push((code, [(month, values)].into_iter().collect())),
-                    }
-                }
+                let seen = match (seen, dealers) {
+                    (Some(seen), Some(ds)) => Self::seen_if_current(&mut *conn, seen, ds, first, to).await?,
+                    _ => None,
+                };
+                let by_dealer = match seen {
+                    Some(window) => window,
+                    None => Self::submitted_window(&mut *conn, dealers, first, to).await?,
+                };
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, from_month, region_code FROM dealer_regions");
                 if let Some(ds) = dealers {
                     q.push(" WHERE dealer_code IN ");
@@ -204,6 +163,59 @@ macro_rules! common_sql {
                     None => Self::log_change(conn, ChangeKind::Facts, None, Some(from), Some(to)).await?,
                 }
                 Ok(changed as u64)
+            }
+
+            /// What the writer saw of `dealers`' submitted reports in `first..=to`, if every
+            /// revision there is still the one it saw: a light read (no report's data) instead
+            /// of reading and parsing the reports again.
+            async fn seen_if_current(conn: &mut <$Db as sqlx::Database>::Connection, seen: &SeenReports, dealers: &[String], first: Month, to: Month) -> StoreResult<Option<ReportWindow>> {
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, revision FROM reports WHERE revision > 0 AND month >= ");
+                q.push_bind(first.index()).push(" AND month <= ").push_bind(to.index()).push(" AND dealer_code IN ");
+                Self::push_list(&mut q, dealers.iter());
+                let mut stored: std::collections::HashMap<(String, i32), i32> = std::collections::HashMap::new();
+                for r in q.build().fetch_all(&mut *conn).await? {
+                    stored.insert((r.try_get("dealer_code")?, r.try_get("month")?), r.try_get("revision")?);
+                }
+                let mut window = Vec::with_capacity(dealers.len());
+                let mut matched = 0;
+                for d in dealers {
+                    let mut months = std::collections::BTreeMap::new();
+                    for (m, (revision, values)) in seen.0.get(d).into_iter().flatten().filter(|(m, _)| **m >= first && **m <= to) {
+                        if stored.get(&(d.clone(), m.index())) != Some(revision) {
+                            return Ok(None);
+                        }
+                        matched += 1;
+                        months.insert(*m, values.clone());
+                    }
+                    if !months.is_empty() {
+                        window.push((d.clone(), months));
+                    }
+                }
+                Ok((matched == stored.len()).then_some(window))
+            }
+
+            /// The submitted reports of `dealers` (`None`: all) in `first..=to`, by dealer.
+            async fn submitted_window(conn: &mut <$Db as sqlx::Database>::Connection, dealers: Option<&[String]>, first: Month, to: Month) -> StoreResult<ReportWindow> {
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, data FROM reports WHERE revision > 0 AND month >= ");
+                q.push_bind(first.index()).push(" AND month <= ").push_bind(to.index());
+                if let Some(ds) = dealers {
+                    q.push(" AND dealer_code IN ");
+                    Self::push_list(&mut q, ds.iter());
+                }
+                q.push(" ORDER BY dealer_code, month");
+                let mut window: ReportWindow = Vec::new();
+                for r in &q.build().fetch_all(&mut *conn).await? {
+                    let code: String = r.try_get("dealer_code")?;
+                    let month = month_of(r.try_get("month")?)?;
+                    let values = values_of(r.try_get("data")?)?;
+                    match window.last_mut() {
+                        Some((c, m)) if *c == code => {
+                            m.insert(month, values);
+                        }
+                        _ => window.push((code, [(month, values)].into_iter().collect())),
+                    }
+                }
+                Ok(window)
             }
 
             /// Inserts or replaces facts in the caller's transaction, holding the published

@@ -201,5 +201,8 @@ enum Holds {
     WhereHeld,
 }
 
+/// Dealers' submitted reports by month, one entry per dealer, in dealer order.
+type ReportWindow = Vec<(String, std::collections::BTreeMap<Month, Values>)>;
+
 /// Rows per multi-row INSERT in bulk loads (well under both databases' parameter limits).
 const BULK_ROWS: usize = 500;
