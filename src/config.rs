@@ -98,9 +98,27 @@ pub struct Settings {
     #[arg(long, env = "MSI_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin, global = true)]
     pub cors_origins: Vec<String>,
 
+    /// Production: only the operations of this persisted query manifest run (Apollo's
+    /// `apollo-persisted-query-manifest` JSON), sent in full or by their SHA-256.
+    #[arg(long, env = "MSI_ALLOW_LIST", value_parser = crate::graphql::AllowList::load, global = true)]
+    pub allow_list: Option<crate::graphql::AllowList>,
+
+    /// Log format: `text` (coloured on a terminal only) or `json` (one object per line).
+    #[arg(long, env = "MSI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
     /// Pretend the time is this RFC 3339 instant (demos and tests).
     #[arg(long, env = "MSI_NOW", global = true)]
     pub now: Option<DateTime<Utc>>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines, coloured when standard error is a terminal.
+    Text,
+    /// One JSON object per line (log collectors).
+    Json,
 }
 
 impl Settings {
@@ -126,12 +144,24 @@ impl Settings {
             max_connections: 1000,
             cors_origins: Vec::new(),
             introspection: true,
+            allow_list: None,
+            log_format: LogFormat::Text,
             now: None,
         }
     }
 
     pub fn offset(&self) -> FixedOffset {
         FixedOffset::east_opt(self.utc_offset_hours * 3600).expect("offset range checked by clap")
+    }
+
+    /// The file of a SQLite database URL (`None` for PostgreSQL or a database in memory).
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        use std::str::FromStr;
+        if !self.database_url.starts_with("sqlite:") || self.database_url.contains(":memory:") {
+            return None;
+        }
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&self.database_url).ok()?;
+        Some(options.get_filename().to_path_buf())
     }
 
     /// The database URL without its password, for logs.

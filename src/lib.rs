@@ -8,4 +8,5 @@ pub mod files;
 pub mod generator;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod store;

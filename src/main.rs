@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use msi_hub::app::App;
 use msi_hub::auth::{Principal, Role};
-use msi_hub::config::Settings;
+use msi_hub::config::{LogFormat, Settings};
 use msi_hub::domain::Month;
 use msi_hub::generator::Spec;
 
@@ -85,6 +85,23 @@ enum Command {
     Schema,
 }
 
+/// A development token is signed with the secret kept in the database: a SQLite file that
+/// does not exist (the command run from another directory, say) would get a secret of its
+/// own that no running service knows, so the command stops instead.
+fn refuse_a_new_database(settings: &Settings) -> anyhow::Result<()> {
+    if settings.jwt_secret.is_some() {
+        return Ok(());
+    }
+    match settings.sqlite_file() {
+        Some(file) if !file.exists() => anyhow::bail!(
+            "no database at {} ({}): a token signed here would carry a new development secret that no running service knows. Run `msi-hub token` where the service runs (the directory holding msi-hub.db), pass the service's --database-url, or set MSI_JWT_SECRET on both",
+            file.display(),
+            settings.redacted_database_url()
+        ),
+        _ => Ok(()),
+    }
+}
+
 fn parse_role(s: &str) -> Result<Role, String> {
     Role::parse(s).ok_or_else(|| {
         format!("unknown role `{s}`: use oem_admin, regional_manager, dealer or bi_reader")
@@ -106,20 +123,37 @@ fn parse_ttl(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(n * secs))
 }
 
+/// Logs to standard error, filtered by `MSI_LOG`: text (coloured only on a terminal, so that
+/// files and collectors get no escape codes) or JSON lines.
+fn init_logs(format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MSI_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MSI_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_target(false)
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    init_logs(cli.settings.log_format);
     if let Command::Schema = cli.command {
         print!("{}", msi_hub::graphql::sdl());
         return Ok(());
+    }
+    if let Command::Token { .. } = cli.command {
+        refuse_a_new_database(&cli.settings)?;
     }
     tracing::info!(database = %cli.settings.redacted_database_url(), "opening database");
     let app = Arc::new(
@@ -230,6 +264,14 @@ async fn main() -> anyhow::Result<()> {
                 dealer,
             };
             println!("{}", issuer.issue(&principal, ttl.as_secs() as i64));
+            // On standard error, so that `TOKEN=$(msi-hub token ...)` keeps the token alone.
+            match app.settings.jwt_secret {
+                Some(_) => eprintln!("signed with MSI_JWT_SECRET: a service with the same secret accepts it"),
+                None => eprintln!(
+                    "signed with the development secret kept in the database {}: only a service on this database (and without MSI_JWT_SECRET) accepts it",
+                    app.settings.redacted_database_url()
+                ),
+            }
         }
         Command::Import(args) => {
             let summary = cli::import::run(&app, args).await?;

@@ -7,6 +7,28 @@ use super::App;
 use crate::domain::MonthRange;
 
 impl App {
+    /// The metrics as Prometheus scrapes them, the gauges read now (the change log's last
+    /// number is one small query).
+    pub async fn metrics_text(&self) -> String {
+        let pool = self.store.pool_use();
+        let followed = self.cache.followed_change();
+        let lag = match self.store.last_change().await {
+            Ok(last) => (last - followed).max(0) as u64,
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics: the change log could not be read");
+                0
+            }
+        };
+        self.metrics.encode(crate::metrics::Gauges {
+            kpi_cache_bytes: self.cache.bytes() as u64,
+            months_loaded: self.cache.months_loaded() as u64,
+            change_log_lag: lag,
+            pool_open: pool.open as u64,
+            pool_idle: pool.idle as u64,
+            pool_max: pool.max as u64,
+        })
+    }
+
     /// Whether this replica can serve, or why not: the KPI cache warmed, the database
     /// answering, at the schema version this build expects.
     pub async fn readiness(&self) -> Result<String, String> {

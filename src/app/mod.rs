@@ -105,6 +105,8 @@ pub struct App {
     pub ready: std::sync::atomic::AtomicBool,
     /// The HS256 secret, when tokens are HS256 (the `token` command signs with it).
     hs256_secret: Option<Vec<u8>>,
+    /// Requests, errors and reports counted for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Settings key of the generated development secret.
@@ -182,6 +184,7 @@ impl App {
             meeting: Default::default(),
             ready: std::sync::atomic::AtomicBool::new(true),
             hs256_secret,
+            metrics: Default::default(),
         })
     }
 

@@ -348,6 +348,7 @@ impl App {
         let values = rev.values.clone();
         match self.store.add_revision(&rev).await {
             Ok(record) => {
+                self.stored_revisions([&record]);
                 let outcome = if status == ReportStatus::Accepted {
                     Outcome::Accepted
                 } else {
@@ -367,6 +368,18 @@ impl App {
             },
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// What follows the storing of revisions: they are counted (metrics).
+    pub(super) fn stored_revisions<'a>(&self, records: impl IntoIterator<Item = &'a ReportRecord>) {
+        let (mut submitted, mut amended) = (0, 0);
+        for r in records {
+            match r.revision {
+                1 => submitted += 1,
+                _ => amended += 1,
+            }
+        }
+        self.metrics.reports_stored(submitted, amended);
     }
 
     /// Every active dealer of the scope in `month` with its status, and the counts.

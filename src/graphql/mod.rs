@@ -11,6 +11,7 @@ mod loaders;
 mod management;
 mod mutation;
 mod network;
+mod persisted;
 mod query;
 pub mod report;
 mod scalars;
@@ -25,6 +26,7 @@ pub use error::to_gql;
 pub use limits::{execute, MAX_COMPLEXITY, MAX_DEPTH, MAX_FIELDS, MAX_ROOT_FIELDS};
 pub use loaders::{DealerLoader, RegionHistoryLoader};
 pub use mutation::MutationRoot;
+pub use persisted::{AllowList, PersistedQueries};
 pub use query::QueryRoot;
 
 /// Every query: the network and reports, and the KPI engine.

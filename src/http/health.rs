@@ -1,20 +1,10 @@
-//! Health, readiness and GraphiQL.
+//! Health and readiness.
 
-use async_graphql::http::GraphiQLSource;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::HttpState;
-
-pub async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("MSI Hub")
-            .finish(),
-    )
-}
 
 /// 200 when this replica can serve; 503 with the reason otherwise.
 pub async fn readyz(State(state): State<HttpState>) -> Response {

@@ -60,10 +60,21 @@ impl<T> Store for T where
 {
 }
 
+/// What a connection pool holds (metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// Migrations, planner statistics, health and settings.
 #[async_trait]
 pub trait Maintenance: Send + Sync {
     fn backend(&self) -> Backend;
+
+    /// The connection pool's use: connections open, idle, and the most it opens.
+    fn pool_use(&self) -> PoolUse;
 
     /// Runs pending migrations.
     async fn migrate(&self) -> StoreResult<()>;

@@ -263,6 +263,16 @@ impl KpiCache {
         s.month_bytes + s.memo_bytes
     }
 
+    /// Months of facts held.
+    pub fn months_loaded(&self) -> usize {
+        self.read().months.len()
+    }
+
+    /// The last change of the log this cache has followed (metrics: its lag).
+    pub fn followed_change(&self) -> i64 {
+        self.read().follower.last_seq()
+    }
+
     /// How many changes of the log this cache has applied: what was read from the
     /// database after a [`refresh`](Self::refresh) (reports, dealers, regions) is still
     /// current while this number stays the same (a gap filled late counts too).

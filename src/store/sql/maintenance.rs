@@ -10,6 +10,14 @@ macro_rules! maintenance_sql {
                 $backend
             }
 
+            fn pool_use(&self) -> PoolUse {
+                PoolUse {
+                    open: self.pool.size(),
+                    idle: self.pool.num_idle() as u32,
+                    max: self.pool.options().get_max_connections(),
+                }
+            }
+
             async fn migrate(&self) -> StoreResult<()> {
                 sqlx::migrate!($migrations).run(&self.pool).await?;
                 Ok(())
