@@ -41,7 +41,7 @@ pub struct Cli {
     /// Scenarios to run, comma-separated (default: all).
     #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(SCENARIOS))]
     pub scenarios: Vec<String>,
-    /// Whole-month fact pulls of the `facts` scenario.
+    /// Whole-month fact pulls of the `facts` and `facts_csv` scenarios.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub fact_pulls: u32,
     /// Dealers per page of the `exceptions` scenario (default: the service's default page).

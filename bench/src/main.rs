@@ -16,6 +16,7 @@
 //! | `trend`             | three KPIs of one dealer over the 36 months ending with M            |
 //! | `benchmarks`        | one KPI for M, the nation and every region                           |
 //! | `facts`             | a whole month of KPI facts (`kpiFactTable` as CSV), pages of 10,000, one client, `--fact-pulls` times |
+//! | `facts_csv`         | the same month as one streamed CSV (`GET /facts.csv`), every line checked, one client, `--fact-pulls` times |
 //! | `submit`            | `submitMonthlyReport` throughput: first submissions for the current month by dealers that have none yet (each with its own token, content copied from its report of M), then the first ranking after a submission, checked to reflect it (`ranking_after_submit`) |
 //! | `amend`             | `amendMonthlyReport` throughput (each client amends its own dealer), then the first ranking after an amendment, checked to reflect it (`ranking_after_amend`) |
 //!

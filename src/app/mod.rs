@@ -24,8 +24,8 @@ pub use cache::{KpiCache, View};
 pub use catalog::CatalogUpgrade;
 pub use import::{CellViolation, ImportMode, ImportOptions, ImportSummary, RowOutcome, RowResult};
 pub use kpi::{
-    BenchmarksView, GroupValue, OwnValue, RankingLine, RankingView, ScorecardLine, ScorecardView,
-    TrendPoint,
+    BenchmarksView, FactAsk, GroupValue, OwnValue, RankingLine, RankingView, ScorecardLine,
+    ScorecardView, TrendPoint,
 };
 pub use load::LoadSummary;
 pub use meeting::{Agenda, DealerExceptions, Exception, ExceptionKind, ExceptionsView};

@@ -2,6 +2,7 @@
 //! and the server loop with its connection limits.
 
 mod endpoint;
+mod facts;
 mod files;
 mod graphiql;
 mod health;
@@ -72,6 +73,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/reports/template.xlsx", get(files::template))
         .route("/reports/{dealer}/{file}", get(files::report_workbook))
         .route("/packs/{file}", get(files::meeting_pack))
+        .route("/facts.csv", get(facts::facts_csv))
         .with_state(state.clone())
         .layer(
             TraceLayer::new_for_http()

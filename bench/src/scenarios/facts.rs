@@ -20,15 +20,15 @@ const FACTS: &str = r#"query($m: Month!, $after: String) {
 /// The facts of a pull seen so far: pages come in (KPI, month, dealer) order, so a fact
 /// seen twice shows as a key that does not increase, without keeping every key.
 #[derive(Default)]
-struct FactOrder {
-    facts: usize,
+pub struct FactOrder {
+    pub facts: usize,
     kpis_done: HashSet<String>,
     kpi: String,
     dealer: String,
 }
 
 impl FactOrder {
-    fn add(&mut self, kpi: &str, dealer: &str, line: &str) -> Result<(), String> {
+    pub fn add(&mut self, kpi: &str, dealer: &str, line: &str) -> Result<(), String> {
         if kpi == self.kpi {
             if dealer <= self.dealer.as_str() {
                 return Err(format!("a fact twice or out of order: {line}"));

@@ -2,6 +2,7 @@
 
 mod amend;
 mod facts;
+mod facts_csv;
 mod import;
 mod management;
 mod reads;
@@ -20,7 +21,7 @@ use crate::load::measure;
 use crate::measure::Outcome;
 
 /// Every scenario, in the order they run.
-pub const SCENARIOS: [&str; 12] = [
+pub const SCENARIOS: [&str; 13] = [
     "ranking",
     "ranking_rolling12",
     "ranking_achievement",
@@ -30,6 +31,7 @@ pub const SCENARIOS: [&str; 12] = [
     "trend",
     "benchmarks",
     "facts",
+    "facts_csv",
     "submit",
     "amend",
     "import",
@@ -110,6 +112,7 @@ pub async fn run(
         "trend" => vec![measure(name, gql, reads::trend_load(admin, data), cfg).await],
         "benchmarks" => vec![measure(name, gql, reads::benchmarks_load(admin, data), cfg).await],
         "facts" => vec![facts::facts_scenario(gql, admin, data, cfg).await],
+        "facts_csv" => vec![facts_csv::facts_csv_scenario(gql, admin, data, cfg).await],
         "submit" => submit::submit_scenario(gql, admin, issuer, data, cfg).await?,
         "amend" => amend::amend_scenario(gql, admin, issuer, data, cfg).await?,
         "import" => import::import_scenario(gql, admin, data, cfg).await?,

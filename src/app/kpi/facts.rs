@@ -1,15 +1,72 @@
 //! Fact pulls for BI tools: pages of facts in a stable order (KPI, month, dealer), each
 //! KPI-month from memory when the month is loaded, else from the database.
 
-use crate::app::{App, AppResult};
-use crate::domain::MonthRange;
-use crate::store::{FactPage, FactProbe, FactQuery};
+use crate::app::{App, AppError, AppResult};
+use crate::auth::Principal;
+use crate::domain::kpi::KPIS;
+use crate::domain::period::MAX_PERIOD_MONTHS;
+use crate::domain::{Month, MonthRange};
+use crate::store::{FactCursor, FactPage, FactProbe, FactQuery};
 
 /// Most KPI-months a page reads from the database: a page over months not in memory costs
 /// at most this many indexed queries, and ends early (with a cursor) when they are spent.
 pub const MAX_DATABASE_PROBES: usize = 64;
 
+/// What a fact pull asks, as a client sends it (GraphQL `kpiFacts`, `GET /facts.csv`).
+#[derive(Debug, Clone, Default)]
+pub struct FactAsk {
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+    /// KPI codes (default: every KPI).
+    pub kpis: Option<Vec<String>>,
+    /// Only facts (re)computed at or after this time (epoch ms).
+    pub updated_since: Option<i64>,
+    pub after: Option<FactCursor>,
+    pub limit: usize,
+}
+
 impl App {
+    /// The query of a fact pull in `who`'s scope (a dealer user: its own facts; a regional
+    /// manager: its regions' dealers in each month), its arguments checked.
+    pub fn fact_query(&self, who: &Principal, ask: FactAsk) -> AppResult<FactQuery> {
+        let from = ask
+            .from
+            .ok_or_else(|| AppError::invalid("from", "required: the first month (YYYY-MM)"))?;
+        let to = ask
+            .to
+            .ok_or_else(|| AppError::invalid("to", "required: the last month (YYYY-MM)"))?;
+        let range = MonthRange::new(from, to)
+            .filter(|r| r.len() <= MAX_PERIOD_MONTHS)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "to",
+                    format!(
+                        "must not be before `from`, and at most {MAX_PERIOD_MONTHS} months from it"
+                    ),
+                )
+            })?;
+        let mut ids: Vec<i16> = match ask.kpis {
+            None => KPIS.iter().map(|k| k.id).collect(),
+            Some(codes) => codes
+                .iter()
+                .map(|c| self.kpi(c).map(|k| k.id))
+                .collect::<Result<_, _>>()?,
+        };
+        ids.sort_unstable();
+        ids.dedup();
+        let scoped = crate::app::status_filter(who, None)?;
+        Ok(FactQuery {
+            from: range.from,
+            to: range.to,
+            updated_since: ask.updated_since,
+            kpis: ids,
+            regions: scoped.regions,
+            dealer: scoped.dealer,
+            after: ask.after,
+            limit: ask.limit,
+        })
+    }
+
     /// A page of at most `q.limit` facts (see [`FactQuery`]) and where the next starts.
     pub async fn facts(&self, q: &FactQuery) -> AppResult<FactPage> {
         self.refresh_kpis().await?;

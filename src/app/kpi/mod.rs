@@ -10,6 +10,7 @@ mod scorecard;
 mod trend;
 
 pub use benchmarks::BenchmarksView;
+pub use facts::FactAsk;
 pub use ranking::{RankingLine, RankingView};
 pub use scorecard::{OwnValue, ScorecardLine, ScorecardView};
 pub use trend::{GroupValue, TrendPoint};

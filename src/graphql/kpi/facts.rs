@@ -10,10 +10,10 @@ use super::super::guards::principal;
 use super::super::report::time;
 use super::types::UnavailableReason;
 use crate::app::{App, AppError};
-use crate::domain::kpi::{self, KPIS};
-use crate::domain::period::MAX_PERIOD_MONTHS;
-use crate::domain::{Month, MonthRange};
-use crate::store::{FactCursor, FactPage, FactQuery, FactRow};
+use crate::domain::kpi;
+use crate::domain::Month;
+use crate::files::fact_csv::{self, FactCells, Stamps, FACT_COLUMNS};
+use crate::store::{FactCursor, FactPage, FactRow};
 
 /// One KPI of one dealer-month, for BI tools.
 #[derive(SimpleObject)]
@@ -150,47 +150,6 @@ fn parse_fact_cursor(s: &str) -> async_graphql::Result<(i16, Month, String)> {
     Ok((kpi, month, dealer))
 }
 
-/// Columns of `kpiFactTable` rows.
-const FACT_COLUMNS: [&str; 9] = [
-    "dealerCode",
-    "regionCode",
-    "month",
-    "kpi",
-    "numerator",
-    "denominator",
-    "value",
-    "unavailableReason",
-    "updatedAt",
-];
-
-/// A fact's columns in display form, in the order of [`FACT_COLUMNS`].
-struct FactCells<'a> {
-    dealer: &'a str,
-    region: &'a str,
-    kpi: &'static str,
-    pair: Option<(i64, i64)>,
-    value: Option<f64>,
-    reason: Option<&'static str>,
-}
-
-impl<'a> FactCells<'a> {
-    fn of(f: &'a FactRow) -> FactCells<'a> {
-        let def = kpi::by_id(f.kpi);
-        let (pair, value, reason) = match f.value {
-            Ok((n, d)) => (Some((n, d)), def.and_then(|k| k.value(n, d)), None),
-            Err(u) => (None, None, Some(u.code())),
-        };
-        FactCells {
-            dealer: &f.dealer_code,
-            region: &f.region_code,
-            kpi: def.map_or("?", |k| k.code),
-            pair,
-            value,
-            reason,
-        }
-    }
-}
-
 /// A row of `kpiFactTable`, in the order of [`FACT_COLUMNS`].
 type FactTuple<'a> = (
     &'a str,
@@ -203,19 +162,6 @@ type FactTuple<'a> = (
     Option<&'static str>,
     String,
 );
-
-/// RFC 3339 timestamps of a page: facts written together share one, so format it once.
-#[derive(Default)]
-struct Stamps(Option<(i64, String)>);
-
-impl Stamps {
-    fn get(&mut self, ms: i64) -> &str {
-        if self.0.as_ref().is_none_or(|(at, _)| *at != ms) {
-            self.0 = Some((ms, time(ms).to_rfc3339()));
-        }
-        self.0.as_ref().map_or("", |(_, s)| s.as_str())
-    }
-}
 
 /// A page of `kpiFactTable`.
 pub struct FactTable {
@@ -260,26 +206,8 @@ impl FactTable {
     /// concatenate; columns as in `columns`; empty cells empty). No cell ever needs quoting:
     /// codes are `A-Z 0-9 _ -`. The fastest form for bulk pulls.
     async fn csv(&self) -> String {
-        use std::fmt::Write;
-        let mut out = String::with_capacity(self.facts.len() * 96);
-        let mut stamps = Stamps::default();
-        for f in &self.facts {
-            let c = FactCells::of(f);
-            let _ = write!(out, "{},{},{},{},", c.dealer, c.region, f.month, c.kpi);
-            if let Some((n, d)) = c.pair {
-                let _ = write!(out, "{n},{d},");
-            } else {
-                out.push_str(",,");
-            }
-            if let Some(v) = c.value {
-                let _ = write!(out, "{v}");
-            }
-            out.push(',');
-            out.push_str(c.reason.unwrap_or_default());
-            out.push(',');
-            out.push_str(stamps.get(f.updated_at));
-            out.push('\n');
-        }
+        let mut out = String::new();
+        fact_csv::push_lines(&mut out, &self.facts, &mut Stamps::default());
         out
     }
 
@@ -322,36 +250,14 @@ pub async fn fact_page(
             )))
         }
     };
-    let range = MonthRange::new(from, to)
-        .filter(|r| r.len() <= MAX_PERIOD_MONTHS)
-        .ok_or_else(|| {
-            to_gql(AppError::invalid(
-                "to",
-                format!(
-                    "must not be before `from`, and at most {MAX_PERIOD_MONTHS} months from it"
-                ),
-            ))
-        })?;
-    let mut ids: Vec<i16> = match kpis {
-        None => KPIS.iter().map(|k| k.id).collect(),
-        Some(codes) => codes
-            .iter()
-            .map(|c| app.kpi(c).map(|k| k.id))
-            .collect::<Result<_, _>>()
-            .gql()?,
-    };
-    ids.sort_unstable();
-    ids.dedup();
-    let scoped = super::super::query::scoped_filter(who, None)?;
-    let q = FactQuery {
-        from: range.from,
-        to: range.to,
+    let ask = crate::app::FactAsk {
+        from: Some(from),
+        to: Some(to),
+        kpis,
         updated_since: updated_since.map(|t| t.timestamp_millis()),
-        kpis: ids,
-        regions: scoped.regions,
-        dealer: scoped.dealer,
         after: after.map(parse_fact_cursor).transpose()?,
         limit: first,
     };
+    let q = app.fact_query(who, ask).gql()?;
     app.facts(&q).await.gql()
 }
