@@ -172,6 +172,40 @@ fn empty_at(value: &Value, path: &str, root: bool) -> Option<String> {
     }
 }
 
+/// Runs a subscription over WebSocket for a moment: why it was refused, if it was (it
+/// has nothing to say until a report arrives).
+async fn subscription_refused(t: &TestApp, token: &str, query: &str) -> Option<String> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    let mut req = format!("{}/graphql/ws", t.base.replace("http://", "ws://"))
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.ok()?;
+    for m in [
+        json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }),
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+    ] {
+        ws.send(Message::Text(m.to_string().into())).await.ok()?;
+    }
+    let wait = std::time::Duration::from_millis(500);
+    while let Ok(Some(Ok(msg))) = tokio::time::timeout(wait, ws.next()).await {
+        let Message::Text(text) = msg else {
+            return Some(format!("the connection ended: {msg:?}"));
+        };
+        let v: Value = serde_json::from_str(&text).unwrap();
+        match v["type"].as_str() {
+            Some("connection_ack") | Some("ping") => continue,
+            _ => return Some(format!("answered {v}")),
+        }
+    }
+    None
+}
+
 #[tokio::test]
 async fn every_graphql_example_of_the_readme_answers_on_the_demo() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
@@ -194,6 +228,16 @@ async fn every_graphql_example_of_the_readme_answers_on_the_demo() {
             ex.text
         );
         let token = token_for(&t, &ex.comment);
+        if ex.text.starts_with("subscription") {
+            if let Some(p) = subscription_refused(&t, &token, &ex.text).await {
+                failures.push(format!(
+                    "README line {}: {p}\n  {}",
+                    ex.line,
+                    ex.text.trim()
+                ));
+            }
+            continue;
+        }
         let variables = if ex.text.contains("$input") {
             json!({ "input": common::report_input(&[]) })
         } else {

@@ -397,7 +397,8 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         };
-        self.stored_revisions(stored.iter().filter_map(|s| s.as_ref().ok()));
+        let records: Vec<&ReportRecord> = stored.iter().filter_map(|s| s.as_ref().ok()).collect();
+        self.stored_revisions(&records).await;
         let mut results = Vec::with_capacity(revs.len());
         for ((rev, mut r), stored) in revs.iter().zip(waiting).zip(stored) {
             match stored {

@@ -5,6 +5,7 @@
 mod actions;
 mod cache;
 mod catalog;
+mod events;
 mod health;
 mod import;
 mod kpi;
@@ -107,6 +108,8 @@ pub struct App {
     hs256_secret: Option<Vec<u8>>,
     /// Requests, errors and reports counted for `/metrics`.
     pub metrics: crate::metrics::Metrics,
+    /// This replica's subscribers to submission events.
+    events: events::EventBus,
 }
 
 /// Settings key of the generated development secret.
@@ -185,6 +188,7 @@ impl App {
             ready: std::sync::atomic::AtomicBool::new(true),
             hs256_secret,
             metrics: Default::default(),
+            events: Default::default(),
         })
     }
 

@@ -348,7 +348,7 @@ impl App {
         let values = rev.values.clone();
         match self.store.add_revision(&rev).await {
             Ok(record) => {
-                self.stored_revisions([&record]);
+                self.stored_revisions(&[&record]).await;
                 let outcome = if status == ReportStatus::Accepted {
                     Outcome::Accepted
                 } else {
@@ -370,16 +370,13 @@ impl App {
         }
     }
 
-    /// What follows the storing of revisions: they are counted (metrics).
-    pub(super) fn stored_revisions<'a>(&self, records: impl IntoIterator<Item = &'a ReportRecord>) {
-        let (mut submitted, mut amended) = (0, 0);
-        for r in records {
-            match r.revision {
-                1 => submitted += 1,
-                _ => amended += 1,
-            }
-        }
+    /// What follows the storing of revisions: they are counted (metrics) and announced
+    /// (submission events).
+    pub(super) async fn stored_revisions(&self, records: &[&ReportRecord]) {
+        let submitted = records.iter().filter(|r| r.revision == 1).count() as u64;
+        let amended = records.len() as u64 - submitted;
         self.metrics.reports_stored(submitted, amended);
+        self.announce(records).await;
     }
 
     /// Every active dealer of the scope in `month` with its status, and the counts.

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod best_first;
 pub mod disclosure;
+pub mod events;
 pub mod fields;
 pub mod group;
 pub mod kpi;

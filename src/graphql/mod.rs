@@ -1,6 +1,7 @@
 //! The GraphQL API: schema types, queries, mutations, dataloaders and guards.
 
 mod error;
+mod events;
 #[cfg(feature = "fault-injection")]
 mod faults;
 mod guards;
@@ -20,7 +21,7 @@ mod workbook;
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, MergedObject, Request, SDLExportOptions, Schema};
+use async_graphql::{Context, MergedObject, Request, SDLExportOptions, Schema};
 
 pub use error::to_gql;
 pub use limits::{execute, MAX_COMPLEXITY, MAX_DEPTH, MAX_FIELDS, MAX_ROOT_FIELDS};
@@ -55,11 +56,13 @@ pub struct Mutation(
 use crate::app::App;
 use crate::auth::Principal;
 
-pub type MsiSchema = Schema<Query, Mutation, EmptySubscription>;
+pub use events::SubscriptionRoot;
+
+pub type MsiSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 /// The schema, serving `app`.
 pub fn schema(app: Arc<App>) -> MsiSchema {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription);
+    let builder = Schema::build(Query::default(), Mutation::default(), SubscriptionRoot);
     #[cfg(feature = "fault-injection")]
     let builder = builder.extension(faults::Faults);
     let builder = if app.settings.introspection {
@@ -76,7 +79,7 @@ pub fn schema(app: Arc<App>) -> MsiSchema {
 
 /// The schema's SDL, sorted (what `schema.graphql` holds).
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
         .finish()
         .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }

@@ -9,6 +9,7 @@ mod health;
 mod metrics;
 mod reply;
 mod serve;
+mod subscriptions;
 
 pub use serve::{serve, serve_with, shutdown_signal, ServerLimits};
 
@@ -69,6 +70,7 @@ pub fn router(app: Arc<App>) -> Router {
             "/graphql",
             get(endpoint::graphql_get).post(endpoint::graphql_endpoint),
         )
+        .route("/graphql/ws", get(subscriptions::graphql_ws))
         .route("/graphql/assets/{file}", get(graphiql::asset))
         .route("/reports/template.xlsx", get(files::template))
         .route("/reports/{dealer}/{file}", get(files::report_workbook))

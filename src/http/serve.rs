@@ -50,6 +50,15 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
     limits: ServerLimits,
 ) -> std::io::Result<()> {
+    // Submission events of other replicas (PostgreSQL) reach this one's subscribers while
+    // it serves (the relay, and its database connection, end with the server).
+    let _relay = match app.relay_events().await {
+        Ok(task) => task.map(AbortOnDrop),
+        Err(e) => {
+            tracing::warn!(error = %e, "submission events of other replicas will not arrive here");
+            None
+        }
+    };
     let router = super::router(app);
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -109,6 +118,15 @@ pub async fn serve_with(
     drop(done_rx);
     done_tx.closed().await;
     Ok(())
+}
+
+/// Stops a background task when the server stops (or its future is dropped).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Completes on ctrl-c or SIGTERM.

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::domain::events::SubmissionEvent;
 use crate::domain::kpi::ParamValue;
 use crate::domain::{Dealer, Month, Region, RegionAssignment, Values};
 
@@ -38,6 +39,7 @@ pub trait Store:
     + TargetStore
     + ActionStore
     + BulkStore
+    + EventStore
     + Send
     + Sync
     + 'static
@@ -54,6 +56,7 @@ impl<T> Store for T where
         + TargetStore
         + ActionStore
         + BulkStore
+        + EventStore
         + Send
         + Sync
         + 'static
@@ -318,6 +321,22 @@ pub trait ChangeStore: Send + Sync {
     /// The last sequence number of the change log (0 when empty).
     async fn last_change(&self) -> StoreResult<i64>;
 }
+
+/// Submission events across replicas: PostgreSQL carries them with `NOTIFY` to every
+/// replica that `LISTEN`s; SQLite (one process) has nothing to carry.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Sends events to every listening replica, this one included; `false` when the
+    /// database carries none (the caller delivers them in process).
+    async fn notify_events(&self, events: &[SubmissionEvent]) -> StoreResult<bool>;
+    /// The events every replica sends, as they arrive (`None`: the database carries none).
+    /// The stream reconnects by itself; events sent while it was cut are lost.
+    async fn listen_events(&self) -> StoreResult<Option<EventStream>>;
+}
+
+/// Events as a database delivers them.
+pub type EventStream =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = SubmissionEvent> + Send + 'static>>;
 
 /// Published months: what dealers are shown of other dealers (see `domain::disclosure`).
 ///

@@ -225,6 +225,11 @@ impl TestApp {
         }
     }
 
+    /// Whether the test runs on PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        matches!(self.db, Db::Postgres { .. })
+    }
+
     /// The test database's URL, for a `msi-hub` command run on it (PostgreSQL: the test's
     /// schema as the search path).
     pub fn database_url(&self) -> String {

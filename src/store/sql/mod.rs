@@ -9,6 +9,7 @@ mod actions;
 mod bulk;
 mod changes;
 mod common;
+mod events;
 mod fact_rows;
 mod facts;
 mod maintenance;
@@ -48,6 +49,9 @@ pub struct SqliteStore {
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// The `NOTIFY` channel of submission events: one per schema, so that databases (and
+    /// test schemas) sharing a server do not hear each other.
+    events_channel: String,
 }
 
 /// Held while a write transaction runs (SQLite only).
@@ -102,7 +106,14 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(PgStore { pool })
+        let schema: String = sqlx::query_scalar("SELECT current_schema()::text")
+            .fetch_one(&pool)
+            .await?;
+        let events_channel = events::channel_of(&schema);
+        Ok(PgStore {
+            pool,
+            events_channel,
+        })
     }
 
     /// PostgreSQL writers run concurrently: no guard.

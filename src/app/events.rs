@@ -1,0 +1,141 @@
+//! Submission events, live: every stored revision is announced to this replica's
+//! subscribers, and through PostgreSQL to every other replica's; each subscriber receives
+//! what it may see of them.
+
+use std::sync::Arc;
+
+use futures_util::{Stream, StreamExt};
+use tokio::sync::broadcast;
+
+use super::{App, AppResult};
+use crate::auth::{Principal, Scope};
+use crate::domain::events::{SubmissionEvent, SubmissionKind};
+use crate::domain::network::region_at;
+use crate::store::ReportRecord;
+
+/// Events a slow subscriber may fall behind by before it misses some.
+const BACKLOG: usize = 4_096;
+
+/// This replica's subscribers.
+pub struct EventBus {
+    sender: broadcast::Sender<Arc<SubmissionEvent>>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        EventBus {
+            sender: broadcast::channel(BACKLOG).0,
+        }
+    }
+}
+
+impl EventBus {
+    fn deliver(&self, events: Vec<SubmissionEvent>) {
+        for e in events {
+            // No subscriber: nobody to tell.
+            let _ = self.sender.send(Arc::new(e));
+        }
+    }
+}
+
+impl App {
+    /// Announces stored revisions: through the database when it carries events to every
+    /// replica (PostgreSQL), else to this process's subscribers.
+    pub(super) async fn announce(&self, records: &[&ReportRecord]) {
+        if records.is_empty() {
+            return;
+        }
+        let mut codes: Vec<String> = records.iter().map(|r| r.dealer_code.clone()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let histories = match self.store.region_histories(Some(&codes)).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::warn!(error = %e, "submission events: regions unknown, events not sent");
+                return;
+            }
+        };
+        let events: Vec<SubmissionEvent> = records
+            .iter()
+            .map(|r| SubmissionEvent {
+                kind: SubmissionKind::of(r.revision, r.late),
+                dealer_code: r.dealer_code.clone(),
+                region_code: histories
+                    .iter()
+                    .find(|(c, _)| *c == r.dealer_code)
+                    .and_then(|(_, h)| region_at(h, r.month))
+                    .map(str::to_string),
+                month: r.month,
+                revision: r.revision,
+                at_ms: r.updated_at,
+            })
+            .collect();
+        match self.store.notify_events(&events).await {
+            Ok(true) => {}
+            Ok(false) => self.events.deliver(events),
+            Err(e) => {
+                // The reports are stored: only the live notice is lost.
+                tracing::warn!(error = %e, "submission events could not be sent");
+            }
+        }
+    }
+
+    /// Relays the events the database carries (other replicas' and this one's) to this
+    /// replica's subscribers, until the returned task is stopped. Nothing to do on SQLite.
+    pub async fn relay_events(self: &Arc<Self>) -> AppResult<Option<tokio::task::JoinHandle<()>>> {
+        let Some(mut stream) = self.store.listen_events().await? else {
+            return Ok(None);
+        };
+        let app = Arc::downgrade(self);
+        Ok(Some(tokio::spawn(async move {
+            while let Some(event) = stream.next().await {
+                let Some(app) = app.upgrade() else { break };
+                app.events.deliver(vec![event]);
+            }
+        })))
+    }
+
+    /// The submission events `who` may see from now on, optionally of one region: a dealer
+    /// user its own, a regional manager its regions' (the dealer's region in the report's
+    /// month), the OEM and BI readers all.
+    pub fn submission_events(
+        &self,
+        who: &Principal,
+        region: Option<String>,
+    ) -> AppResult<impl Stream<Item = Arc<SubmissionEvent>> + Send + 'static> {
+        // The same scope as the submission status list, refused the same way.
+        let filter = super::status_filter(who, region)?;
+        let scope = who.scope();
+        let receiver = self.events.sender.subscribe();
+        let stream = tokio_stream_of(receiver).filter(move |e| {
+            let in_regions = filter
+                .regions
+                .as_ref()
+                .is_none_or(|rs| e.region_code.as_ref().is_some_and(|r| rs.contains(r)));
+            let own = match &scope {
+                Scope::Dealer(d) => *d == e.dealer_code,
+                _ => true,
+            };
+            std::future::ready(in_regions && own)
+        });
+        Ok(stream)
+    }
+}
+
+/// A broadcast receiver as a stream; a subscriber that fell behind skips what it missed
+/// (and the log says so).
+fn tokio_stream_of(
+    receiver: broadcast::Receiver<Arc<SubmissionEvent>>,
+) -> impl Stream<Item = Arc<SubmissionEvent>> + Send + 'static {
+    futures_util::stream::unfold(receiver, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(e) => return Some((e, rx)),
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "a subscriber fell behind and missed events");
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+}
