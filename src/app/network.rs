@@ -4,7 +4,7 @@ use super::{App, AppError, AppResult};
 use crate::domain::network::{check_code, check_name};
 use crate::domain::text::check_text;
 use crate::domain::{Dealer, Month, Region, RegionAssignment, SizeTier};
-use crate::store::{DealerFilter, DealerInMonth, NewDealer};
+use crate::store::{DealerFilter, DealerInMonth, KeyPage, NewDealer};
 
 /// Longest dealer search term.
 const MAX_SEARCH_CHARS: usize = 100;
@@ -69,18 +69,22 @@ impl App {
         Ok(self.store.regions().await?)
     }
 
-    /// Dealers matching `filter` (the caller's scope included), in code order after `after`.
+    /// Dealers matching `filter` (the caller's scope included), in code order: a page.
     pub async fn dealers(
         &self,
         filter: &DealerFilter,
-        after: Option<&str>,
-        limit: usize,
+        page: KeyPage<'_>,
     ) -> AppResult<Vec<DealerInMonth>> {
         if let Some(term) = &filter.search {
             check_text("search", term, MAX_SEARCH_CHARS)
                 .map_err(|m| AppError::invalid("search", m))?;
         }
-        Ok(self.store.list_dealers(filter, after, limit as i64).await?)
+        Ok(self.store.list_dealers(filter, page).await?)
+    }
+
+    /// How many dealers match `filter`.
+    pub async fn dealer_total(&self, filter: &DealerFilter) -> AppResult<i64> {
+        Ok(self.store.count_matching_dealers(filter).await?)
     }
 
     /// Dealers by code (unknown codes are left out).

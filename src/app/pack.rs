@@ -8,6 +8,7 @@ use super::{status_filter, App, AppError, AppResult, SubmissionStatus};
 use crate::auth::Principal;
 use crate::domain::actions::ActionStatus;
 use crate::domain::kpi::{self, KpiDef};
+use crate::domain::paging::Window;
 use crate::domain::{Group, Month, Period};
 use crate::files::meeting_pack;
 use crate::store::ActionRecord;
@@ -124,8 +125,14 @@ impl App {
         let mut rankings = Vec::with_capacity(defs.len());
         for k in defs {
             rankings.push(
-                self.ranking(who, k, Period::month(month), group.clone(), 0, MAX_LINES)
-                    .await?,
+                self.ranking(
+                    who,
+                    k,
+                    Period::month(month),
+                    group.clone(),
+                    Window::first(MAX_LINES),
+                )
+                .await?,
             );
         }
         let scope = self.action_scope(who, None, region.as_deref()).await?;

@@ -9,6 +9,7 @@ pub mod fields;
 pub mod group;
 pub mod kpi;
 pub mod network;
+pub mod paging;
 pub mod period;
 #[cfg(test)]
 mod properties;

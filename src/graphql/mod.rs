@@ -12,6 +12,7 @@ mod loaders;
 mod management;
 mod mutation;
 mod network;
+mod paging;
 mod persisted;
 mod query;
 pub mod report;

@@ -1,6 +1,10 @@
 //! Query root.
 
 use async_graphql::connection::{Connection, Edge};
+
+use super::paging::{PageArgs, Total};
+use crate::domain::paging::Take;
+use crate::store::KeyPage;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -18,18 +22,6 @@ use crate::store::{DealerFilter, ReportStatus, StatusRow};
 /// Default and largest page size of every list.
 pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 500;
-
-/// Validates `first`.
-pub fn page_size(first: Option<i32>) -> async_graphql::Result<usize> {
-    match first {
-        None => Ok(DEFAULT_PAGE),
-        Some(n) if (1..=MAX_PAGE as i32).contains(&n) => Ok(n as usize),
-        Some(n) => Err(super::error::to_gql(AppError::invalid(
-            "first",
-            format!("must be between 1 and {MAX_PAGE}, got {n}"),
-        ))),
-    }
-}
 
 /// The caller's scope as a dealer filter; `region` narrows it and must lie within it.
 pub fn scoped_filter(p: &Principal, region: Option<String>) -> async_graphql::Result<DealerFilter> {
@@ -158,32 +150,37 @@ impl SubmissionStatus {
         self.0.counts.clone().into()
     }
 
-    /// The dealers, by code; optionally only those in `status`.
+    /// The dealers, by code; optionally only those in `status`. Relay pages: `first`
+    /// (default 50, at most 500) after a cursor, or `last` before one.
     async fn entries(
         &self,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         status: Option<SubmissionState>,
-    ) -> async_graphql::Result<Connection<String, StatusEntry>> {
-        let first = page_size(first)?;
-        let rows = self
+    ) -> async_graphql::Result<Connection<String, StatusEntry, Total>> {
+        let page = PageArgs::new(first, after, last, before, DEFAULT_PAGE, MAX_PAGE)?;
+        let rows: Vec<&StatusRow> = self
             .0
             .rows
             .iter()
-            .filter(|r| status.is_none_or(|s| state_of(r) == s));
-        let rows: Vec<&StatusRow> = rows
-            .filter(|r| {
-                after
-                    .as_ref()
-                    .is_none_or(|a| r.dealer_code.as_str() > a.as_str())
-            })
-            .take(first + 1)
+            .filter(|r| status.is_none_or(|s| state_of(r) == s))
             .collect();
-        let mut conn = Connection::new(after.is_some(), rows.len() > first);
+        let keys: Vec<&str> = rows.iter().map(|r| r.dealer_code.as_str()).collect();
+        let valid = |k: &str| crate::domain::network::check_code("after", k).is_ok();
+        let b = page.by_key(&keys, valid)?.bounds(rows.len());
+        let mut conn = Connection::with_additional_fields(
+            b.has_previous,
+            b.has_next,
+            Total {
+                total_count: rows.len() as i32,
+            },
+        );
         conn.edges.extend(
-            rows.into_iter()
-                .take(first)
-                .map(|r| Edge::new(r.dealer_code.clone(), StatusEntry(r.clone()))),
+            rows[b.lo..b.hi]
+                .iter()
+                .map(|r| Edge::new(r.dealer_code.clone(), StatusEntry((*r).clone()))),
         );
         Ok(conn)
     }
@@ -218,6 +215,8 @@ impl QueryRoot {
     }
 
     /// Dealers you may see, by code. `month` (default: current) decides regions and activity.
+    /// Relay pages: `first` (default 50, at most 500) after a cursor, or `last` before one.
+    #[allow(clippy::too_many_arguments)]
     async fn dealers(
         &self,
         ctx: &Context<'_>,
@@ -227,16 +226,20 @@ impl QueryRoot {
         #[graphql(default = false)] active_only: bool,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Dealer>> {
-        let first = page_size(first)?;
-        if let Some(a) = &after {
-            // A cursor is a dealer code: anything else was not returned by this list.
-            crate::domain::network::check_code("after", a).map_err(|_| {
-                super::error::to_gql(AppError::invalid(
-                    "after",
-                    "not a cursor returned by this list",
-                ))
-            })?;
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Dealer, DealerTotal>> {
+        let page = PageArgs::new(first, after, last, before, DEFAULT_PAGE, MAX_PAGE)?;
+        // A cursor is a dealer code: anything else was not returned by this list.
+        for (field, cursor) in [("after", &page.after), ("before", &page.before)] {
+            if let Some(c) = cursor {
+                crate::domain::network::check_code(field, c).map_err(|_| {
+                    super::error::to_gql(AppError::invalid(
+                        field,
+                        "not a cursor returned by this list",
+                    ))
+                })?;
+            }
         }
         let app = super::app(ctx);
         let month = month.unwrap_or_else(|| app.current_month());
@@ -244,12 +247,35 @@ impl QueryRoot {
         filter.month = Some(month);
         filter.search = search.filter(|s| !s.trim().is_empty());
         filter.active_only = active_only;
+        let size = page.size();
+        let from_end = matches!(page.take, Take::Last(_));
         let rows = app
-            .dealers(&filter, after.as_deref(), first + 1)
+            .dealers(
+                &filter,
+                KeyPage {
+                    after: page.after.as_deref(),
+                    before: page.before.as_deref(),
+                    limit: size as i64 + 1,
+                    from_end,
+                },
+            )
             .await
             .gql()?;
-        let mut conn = Connection::new(after.is_some(), rows.len() > first);
-        conn.edges.extend(rows.into_iter().take(first).map(|r| {
+        // One more than asked tells whether the list goes on at the far end.
+        let more = rows.len() > size;
+        let rows: Vec<_> = if from_end {
+            rows.into_iter().skip(usize::from(more)).collect()
+        } else {
+            rows.into_iter().take(size).collect()
+        };
+        let (has_previous, has_next) = if from_end {
+            (more, page.before.is_some())
+        } else {
+            (page.after.is_some(), more)
+        };
+        let mut conn =
+            Connection::with_additional_fields(has_previous, has_next, DealerTotal(filter));
+        conn.edges.extend(rows.into_iter().map(|r| {
             Edge::new(
                 r.dealer.code.clone(),
                 Dealer {
@@ -326,5 +352,16 @@ impl QueryRoot {
                 .await
                 .gql()?,
         ))
+    }
+}
+
+/// The `totalCount` of the dealer list: counted only when asked.
+pub struct DealerTotal(DealerFilter);
+
+#[Object]
+impl DealerTotal {
+    /// Dealers in the whole list (all pages).
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        Ok(super::app(ctx).dealer_total(&self.0).await.gql()? as i32)
     }
 }

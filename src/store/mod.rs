@@ -129,13 +129,14 @@ pub trait NetworkStore: Send + Sync {
         &self,
         codes: Option<&[String]>,
     ) -> StoreResult<Vec<(String, Vec<RegionAssignment>)>>;
-    /// Dealers matching `filter`, ordered by code, after the code `after`, at most `limit`.
+    /// Dealers matching `filter`, in code order: the page `page` of them.
     async fn list_dealers(
         &self,
         filter: &DealerFilter,
-        after: Option<&str>,
-        limit: i64,
+        page: KeyPage<'_>,
     ) -> StoreResult<Vec<DealerInMonth>>;
+    /// How many dealers match `filter`.
+    async fn count_matching_dealers(&self, filter: &DealerFilter) -> StoreResult<i64>;
     async fn count_dealers(&self) -> StoreResult<i64>;
 }
 
@@ -295,6 +296,8 @@ pub trait ActionStore: Send + Sync {
     ) -> StoreResult<ActionRecord>;
     /// Items by filter, in id order.
     async fn actions(&self, filter: &ActionFilter) -> StoreResult<Vec<ActionRecord>>;
+    /// How many items match `filter` (its page bounds and limit aside).
+    async fn count_actions(&self, filter: &ActionFilter) -> StoreResult<i64>;
     /// (items, Σ revisions): both only grow (items are never deleted, every change is a
     /// new revision), so any write since an earlier answer changes it.
     async fn actions_version(&self) -> StoreResult<(i64, i64)>;

@@ -135,6 +135,28 @@ pub struct DealerFilter {
     pub active_only: bool,
 }
 
+/// A page of a list in key order: the keys strictly between `after` and `before`, the
+/// first `limit` of them or (`from_end`) the last `limit`, always returned in key order.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyPage<'a> {
+    pub after: Option<&'a str>,
+    pub before: Option<&'a str>,
+    pub limit: i64,
+    pub from_end: bool,
+}
+
+impl KeyPage<'_> {
+    /// Every key.
+    pub fn all() -> KeyPage<'static> {
+        KeyPage {
+            after: None,
+            before: None,
+            limit: i64::MAX,
+            from_end: false,
+        }
+    }
+}
+
 /// A dealer-month row of the submission status list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusRow {
@@ -553,6 +575,10 @@ pub struct ActionFilter {
     pub statuses: Vec<crate::domain::actions::ActionStatus>,
     pub due_from: Option<Month>,
     pub due_to: Option<Month>,
+    /// Ids strictly between `after` and `before`.
     pub after: Option<i64>,
+    pub before: Option<i64>,
     pub limit: i64,
+    /// The last `limit` of them rather than the first (returned in id order all the same).
+    pub from_end: bool,
 }

@@ -364,7 +364,8 @@ impl App {
         }))
     }
 
-    /// Items of the dealers `scope` allows (see [`App::action_scope`]) by filter.
+    /// Items of the dealers `scope` allows (see [`App::action_scope`]) by filter, in id
+    /// order after `after`, at most `limit`.
     pub async fn action_items(
         &self,
         scope: Option<Vec<String>>,
@@ -380,7 +381,19 @@ impl App {
             due_to: due.map(|d| d.to),
             after,
             limit,
+            ..Default::default()
         };
-        Ok(self.store.actions(&f).await?)
+        self.action_page(&f).await
+    }
+
+    /// A page of items by filter; its `dealers` is the caller's scope (see
+    /// [`App::action_scope`]).
+    pub async fn action_page(&self, filter: &ActionFilter) -> AppResult<Vec<ActionRecord>> {
+        Ok(self.store.actions(filter).await?)
+    }
+
+    /// How many items match `filter` (all pages).
+    pub async fn action_total(&self, filter: &ActionFilter) -> AppResult<i64> {
+        Ok(self.store.count_actions(filter).await?)
     }
 }

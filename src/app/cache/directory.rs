@@ -6,7 +6,7 @@ use super::groups::{GroupIds, Slot};
 use crate::domain::network::region_at;
 use crate::domain::{Dealer, Month, RegionAssignment};
 use crate::store::prelude::*;
-use crate::store::{DealerFilter, StoreResult};
+use crate::store::{DealerFilter, KeyPage, StoreResult};
 
 /// The dealers, in slab order.
 pub struct Directory {
@@ -21,7 +21,7 @@ impl Directory {
     /// Reads every dealer and region history.
     pub async fn load(store: &dyn Store) -> StoreResult<Directory> {
         let dealers: Vec<Dealer> = store
-            .list_dealers(&DealerFilter::default(), None, i64::MAX)
+            .list_dealers(&DealerFilter::default(), KeyPage::all())
             .await?
             .into_iter()
             .map(|r| r.dealer)

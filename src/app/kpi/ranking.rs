@@ -5,6 +5,7 @@ use crate::app::visibility::{GroupFigures, OwnGroups};
 use crate::app::{App, AppResult};
 use crate::auth::Principal;
 use crate::domain::kpi::KpiDef;
+use crate::domain::paging::Window;
 use crate::domain::stats::Pair;
 use crate::domain::{Group, Period};
 
@@ -34,13 +35,15 @@ pub struct RankingView {
     pub lines: Vec<RankingLine>,
     pub has_previous: bool,
     pub has_next: bool,
+    /// Lines the caller may see in all (every page).
+    pub total: usize,
     /// Codes of the group's dealers without a value that the caller may know.
     pub missing: Vec<String>,
 }
 
 impl App {
-    /// The dealers of `group` ordered by `kpi` over `period`: lines `start..start + first`
-    /// of those the caller may see. Dealer users see their own line against the published
+    /// The dealers of `group` ordered by `kpi` over `period`: the page `window` of the lines
+    /// the caller may see. Dealer users see their own line against the published
     /// snapshot, when the group's figures may be shown to them.
     pub async fn ranking(
         &self,
@@ -48,8 +51,7 @@ impl App {
         kpi: &'static KpiDef,
         period: Period,
         group: Group,
-        start: usize,
-        first: usize,
+        window: Window,
     ) -> AppResult<RankingView> {
         let viewer = self.viewer(who);
         self.refresh_kpis().await?;
@@ -65,8 +67,9 @@ impl App {
             aggregate: GroupFigures::not_published(),
             nation: GroupFigures::not_published(),
             lines: vec![],
-            has_previous: start > 0,
+            has_previous: window.after.is_some(),
             has_next: false,
+            total: 0,
             missing: vec![],
         };
         let Some(p) = self.kpi_period(kpi, period, viewer.view()).await? else {
@@ -90,8 +93,15 @@ impl App {
             .filter(|_| view.aggregate.disclosure.shown())
             .filter(|r| viewer.sees_dealer(directory, r.index, period.range, &group))
             .collect();
-        view.has_next = visible.len() > start + first;
-        for (position, r) in visible.into_iter().enumerate().skip(start).take(first) {
+        let page = window.bounds(visible.len());
+        (view.has_previous, view.has_next, view.total) =
+            (page.has_previous, page.has_next, visible.len());
+        for (position, r) in visible
+            .into_iter()
+            .enumerate()
+            .skip(page.lo)
+            .take(page.hi - page.lo)
+        {
             let d = &directory.dealers[r.index];
             let region_code = directory.region_at(r.index, last).map(str::to_string);
             view.lines.push(RankingLine {

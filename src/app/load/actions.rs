@@ -21,8 +21,8 @@ impl App {
             statuses: Vec::new(),
             due_from: None,
             due_to: None,
-            after: None,
             limit: 1,
+            ..Default::default()
         };
         if spec.end >= self.current_month() || !self.store.actions(&any).await?.is_empty() {
             return Ok(0);

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::super::error::{to_gql, GqlResult};
 use super::super::guards::{principal, DealerRead};
+use super::super::paging::PageArgs;
+use super::super::query::{DEFAULT_PAGE, MAX_PAGE};
 use super::facts::{fact_page, FactTable, KpiFactConnection};
 use super::inputs::{PeriodInput, ScopeInput};
 use super::types::{Benchmarks, Kpi, OemParameter, Ranking, Scorecard, TrendPoint};
@@ -13,18 +15,6 @@ use crate::domain::kpi::KPIS;
 use crate::domain::{self, Group, Month, MonthRange};
 
 /// `after` of an offset-paged list: the position after which to start.
-fn offset_cursor(after: Option<&str>) -> async_graphql::Result<usize> {
-    match after {
-        None => Ok(0),
-        Some(a) => a.parse::<usize>().map(|n| n + 1).map_err(|_| {
-            to_gql(AppError::invalid(
-                "after",
-                "not a cursor returned by this list",
-            ))
-        }),
-    }
-}
-
 #[derive(Default)]
 pub struct KpiQuery;
 
@@ -41,7 +31,7 @@ impl KpiQuery {
     /// lines of their regions' dealers (for the months they were there) and other groups as
     /// aggregates; dealer users see their own line against the published snapshot, for their
     /// region, their peer group or the nation.
-    #[graphql(complexity = "500 + first.unwrap_or(50).clamp(1, 500) as usize * 4")]
+    #[graphql(complexity = "500 + first.or(last).unwrap_or(50).clamp(1, 500) as usize * 4")]
     async fn ranking(
         &self,
         ctx: &Context<'_>,
@@ -50,6 +40,8 @@ impl KpiQuery {
         scope: Option<ScopeInput>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<Ranking> {
         let who = principal(ctx)?;
         let app: &App = super::super::app(ctx);
@@ -59,10 +51,10 @@ impl KpiQuery {
             .map(|s| s.group())
             .transpose()?
             .unwrap_or(Group::Nation);
-        let first = super::super::query::page_size(first)?;
-        let start = offset_cursor(after.as_deref())?;
+        let window =
+            PageArgs::new(first, after, last, before, DEFAULT_PAGE, MAX_PAGE)?.by_position()?;
         Ok(app
-            .ranking(who, def, period, group, start, first)
+            .ranking(who, def, period, group, window)
             .await
             .gql()?
             .into())

@@ -2,6 +2,8 @@
 //! benchmarks and OEM parameters. They map what the `app` layer decided the caller sees.
 
 use async_graphql::connection::{Connection, Edge};
+
+use super::super::paging::Total;
 use async_graphql::{Enum, Object, SimpleObject};
 
 use super::super::scalars::Decimal;
@@ -270,14 +272,20 @@ pub struct Ranking {
     pub nation: KpiAggregate,
     /// The lines you may see: regional managers their regions' dealers (for the months they
     /// were there), dealer users their own line in the published snapshot.
-    pub entries: Connection<String, RankingEntry>,
+    pub entries: Connection<String, RankingEntry, Total>,
     /// Codes of the scope's dealers without a value (those you may see).
     pub missing_dealers: Vec<String>,
 }
 
 impl From<RankingView> for Ranking {
     fn from(v: RankingView) -> Self {
-        let mut entries = Connection::new(v.has_previous, v.has_next);
+        let mut entries = Connection::with_additional_fields(
+            v.has_previous,
+            v.has_next,
+            Total {
+                total_count: v.total as i32,
+            },
+        );
         entries.edges.extend(v.lines.into_iter().map(|l| {
             Edge::new(
                 l.position.to_string(),

@@ -7,11 +7,13 @@ use chrono::{DateTime, Utc};
 
 use super::super::error::{to_gql, GqlResult};
 use super::super::guards::principal;
+use super::super::paging::PageArgs;
 use super::super::report::time;
 use super::super::scalars::Decimal;
 use crate::app::{ActionInput, ActionPatch, AppError, Measured};
+use crate::domain::paging::Take;
 use crate::domain::{Month, MonthRange};
-use crate::store::ActionRecord;
+use crate::store::{ActionFilter, ActionRecord};
 
 /// Largest page of action items (each may be measured).
 const MAX_ACTION_PAGE: i32 = 100;
@@ -284,26 +286,23 @@ impl ActionQuery {
         due_to: Option<Month>,
         #[graphql(desc = "Page size, default 50, at most 100")] first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, ActionItem>> {
-        let first = match first {
-            None => 50,
-            Some(n) if (1..=MAX_ACTION_PAGE).contains(&n) => n as i64,
-            Some(n) => {
-                return Err(to_gql(AppError::invalid(
-                    "first",
-                    format!("must be between 1 and {MAX_ACTION_PAGE}, got {n}"),
-                )))
-            }
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Connection<String, ActionItem, ActionTotal>> {
+        let page = PageArgs::new(first, after, last, before, 50, MAX_ACTION_PAGE as usize)?;
+        let id = |field: &str, c: &Option<String>| {
+            c.as_deref()
+                .map(|a| {
+                    a.parse::<i64>().map_err(|_| {
+                        to_gql(AppError::invalid(
+                            field,
+                            "not a cursor returned by this list",
+                        ))
+                    })
+                })
+                .transpose()
         };
-        let after_id = match &after {
-            None => None,
-            Some(a) => Some(a.parse::<i64>().map_err(|_| {
-                to_gql(AppError::invalid(
-                    "after",
-                    "not a cursor returned by this list",
-                ))
-            })?),
-        };
+        let (after_id, before_id) = (id("after", &page.after)?, id("before", &page.before)?);
         let due = match (due_from, due_to) {
             (None, None) => None,
             (f, t) => Some(
@@ -320,19 +319,39 @@ impl ActionQuery {
             .action_scope(who, dealer_code.as_deref(), region_code.as_deref())
             .await
             .gql()?;
-        let statuses = status
-            .unwrap_or_default()
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        let rows = app
-            .action_items(scope, statuses, due, after_id, first + 1)
-            .await
-            .gql()?;
-        let mut conn = Connection::new(after.is_some(), rows.len() as i64 > first);
+        let size = page.size();
+        let from_end = matches!(page.take, Take::Last(_));
+        let filter = ActionFilter {
+            dealers: scope,
+            statuses: status
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            due_from: due.map(|d| d.from),
+            due_to: due.map(|d| d.to),
+            after: after_id,
+            before: before_id,
+            limit: size as i64 + 1,
+            from_end,
+        };
+        let rows = app.action_page(&filter).await.gql()?;
+        // One more than asked tells whether the list goes on at the far end.
+        let more = rows.len() > size;
+        let rows: Vec<ActionRecord> = if from_end {
+            rows.into_iter().skip(usize::from(more)).collect()
+        } else {
+            rows.into_iter().take(size).collect()
+        };
+        let (has_previous, has_next) = if from_end {
+            (more, before_id.is_some())
+        } else {
+            (after_id.is_some(), more)
+        };
+        let mut conn =
+            Connection::with_additional_fields(has_previous, has_next, ActionTotal(filter));
         conn.edges.extend(
             rows.into_iter()
-                .take(first as usize)
                 .map(|r| Edge::new(r.id.to_string(), ActionItem::new(r))),
         );
         Ok(conn)
@@ -439,5 +458,16 @@ impl ActionMutation {
             author: f.author,
             note: f.note,
         })
+    }
+}
+
+/// The `totalCount` of the action item list: counted only when asked.
+pub struct ActionTotal(ActionFilter);
+
+#[Object]
+impl ActionTotal {
+    /// Items in the whole list (all pages).
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        Ok(super::super::app(ctx).action_total(&self.0).await.gql()? as i32)
     }
 }

@@ -56,6 +56,37 @@ macro_rules! actions_sql {
             }
         }
 
+        impl $Store {
+            /// The dealers of a filter in chunks a statement can bind (`None`: every dealer).
+            fn action_chunks(f: &ActionFilter) -> Vec<Option<&[String]>> {
+                match &f.dealers {
+                    None => vec![None],
+                    Some(d) => d.chunks(BULK_ROWS).map(Some).collect(),
+                }
+            }
+
+            /// The conditions of a filter (dealers of one chunk), its upper bound included.
+            fn push_action_filter<'a>(q: &mut sqlx::QueryBuilder<'a, $Db>, f: &'a ActionFilter, dealers: Option<&'a [String]>) {
+                if let Some(b) = f.before {
+                    q.push(" AND id < ").push_bind(b);
+                }
+                if let Some(dealers) = dealers {
+                    q.push(" AND dealer_code IN ");
+                    Self::push_list(q, dealers.iter());
+                }
+                if !f.statuses.is_empty() {
+                    q.push(" AND status IN ");
+                    Self::push_list(q, f.statuses.iter().map(|s| s.code()));
+                }
+                if let Some(m) = f.due_from {
+                    q.push(" AND due_month >= ").push_bind(m.index());
+                }
+                if let Some(m) = f.due_to {
+                    q.push(" AND due_month <= ").push_bind(m.index());
+                }
+            }
+        }
+
         #[async_trait]
         impl ActionStore for $Store {
             async fn create_action(&self, n: &NewAction) -> StoreResult<ActionRecord> {
@@ -145,35 +176,36 @@ macro_rules! actions_sql {
                     return Ok(vec![]);
                 }
                 let mut out = Vec::new();
-                let chunks: Vec<Option<&[String]>> = match &f.dealers {
-                    None => vec![None],
-                    Some(d) => d.chunks(BULK_ROWS).map(Some).collect(),
-                };
-                for chunk in chunks {
+                for chunk in Self::action_chunks(f) {
                     let mut q = sqlx::QueryBuilder::<$Db>::new(format!("SELECT {ACTION_COLUMNS} FROM action_items WHERE id > "));
                     q.push_bind(f.after.unwrap_or(0));
-                    if let Some(dealers) = chunk {
-                        q.push(" AND dealer_code IN ");
-                        Self::push_list(&mut q, dealers.iter());
-                    }
-                    if !f.statuses.is_empty() {
-                        q.push(" AND status IN ");
-                        Self::push_list(&mut q, f.statuses.iter().map(|s| s.code()));
-                    }
-                    if let Some(m) = f.due_from {
-                        q.push(" AND due_month >= ").push_bind(m.index());
-                    }
-                    if let Some(m) = f.due_to {
-                        q.push(" AND due_month <= ").push_bind(m.index());
-                    }
-                    q.push(" ORDER BY id LIMIT ").push_bind(f.limit);
+                    Self::push_action_filter(&mut q, f, chunk);
+                    q.push(if f.from_end { " ORDER BY id DESC LIMIT " } else { " ORDER BY id LIMIT " }).push_bind(f.limit);
                     for r in q.build().fetch_all(&self.pool).await? {
                         out.push(Self::action_row(&r)?);
                     }
                 }
                 out.sort_by_key(|a| a.id);
-                out.truncate(f.limit as usize);
+                let n = f.limit as usize;
+                if f.from_end && out.len() > n {
+                    out.drain(..out.len() - n);
+                }
+                out.truncate(n);
                 Ok(out)
+            }
+
+            async fn count_actions(&self, f: &ActionFilter) -> StoreResult<i64> {
+                if f.dealers.as_ref().is_some_and(|d| d.is_empty()) {
+                    return Ok(0);
+                }
+                let mut total = 0;
+                let unbounded = ActionFilter { after: None, before: None, ..f.clone() };
+                for chunk in Self::action_chunks(&unbounded) {
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT COUNT(*) FROM action_items WHERE 1 = 1");
+                    Self::push_action_filter(&mut q, &unbounded, chunk);
+                    total += q.build_query_scalar::<i64>().fetch_one(&self.pool).await?;
+                }
+                Ok(total)
             }
 
             async fn action_revisions(&self, id: i64) -> StoreResult<Vec<ActionRevision>> {

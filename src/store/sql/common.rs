@@ -371,8 +371,15 @@ macro_rules! common_sql {
             /// `SELECT * FROM (SELECT <select>, region_code FROM dealers d ...) x WHERE <filter>`,
             /// optionally joined with the month's reports as `r`; callers append to it.
             pub(super) fn dealer_query<'a>(select: &str, join_reports: bool, filter: &'a DealerFilter) -> sqlx::QueryBuilder<'a, $Db> {
+                Self::dealer_query_with("*", select, join_reports, filter)
+            }
+
+            /// [`Self::dealer_query`] with the outer select (`COUNT(*)` to count).
+            pub(super) fn dealer_query_with<'a>(outer: &str, select: &str, join_reports: bool, filter: &'a DealerFilter) -> sqlx::QueryBuilder<'a, $Db> {
                 let month = filter.month.map_or(i32::MAX, Month::index);
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT * FROM (SELECT ");
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT ");
+                q.push(outer);
+                q.push(" FROM (SELECT ");
                 q.push(select);
                 q.push(", (SELECT dr.region_code FROM dealer_regions dr WHERE dr.dealer_code = d.code AND dr.from_month <= ").push_bind(month);
                 q.push(" ORDER BY dr.from_month DESC LIMIT 1) AS region_code FROM dealers d");

@@ -135,14 +135,26 @@ macro_rules! network_sql {
                 Ok(out)
             }
 
-            async fn list_dealers(&self, filter: &DealerFilter, after: Option<&str>, limit: i64) -> StoreResult<Vec<DealerInMonth>> {
+            async fn list_dealers(&self, filter: &DealerFilter, page: KeyPage<'_>) -> StoreResult<Vec<DealerInMonth>> {
                 let mut q = Self::dealer_query(DEALER_COLUMNS, false, filter);
-                if let Some(a) = after {
+                if let Some(a) = page.after {
                     q.push(" AND x.code > ").push_bind(a);
                 }
-                q.push(" ORDER BY x.code LIMIT ").push_bind(limit);
+                if let Some(b) = page.before {
+                    q.push(" AND x.code < ").push_bind(b);
+                }
+                q.push(if page.from_end { " ORDER BY x.code DESC LIMIT " } else { " ORDER BY x.code LIMIT " }).push_bind(page.limit);
                 let rows = q.build().fetch_all(&self.pool).await?;
-                rows.iter().map(|r| Ok(DealerInMonth { dealer: Self::dealer_row(r)?, region_code: r.try_get("region_code")? })).collect()
+                let mut out = rows.iter().map(|r| Ok(DealerInMonth { dealer: Self::dealer_row(r)?, region_code: r.try_get("region_code")? })).collect::<StoreResult<Vec<_>>>()?;
+                if page.from_end {
+                    out.reverse();
+                }
+                Ok(out)
+            }
+
+            async fn count_matching_dealers(&self, filter: &DealerFilter) -> StoreResult<i64> {
+                let mut q = Self::dealer_query_with("COUNT(*)", "d.code", false, filter);
+                Ok(q.build_query_scalar::<i64>().fetch_one(&self.pool).await?)
             }
 
             async fn count_dealers(&self) -> StoreResult<i64> {
