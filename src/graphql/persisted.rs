@@ -116,7 +116,10 @@ impl PersistedQueries {
 
     /// Fills in the document of a request sent by hash, remembers one sent with its hash,
     /// and refuses what the allow-list does not hold. The error is the request's answer.
-    pub fn resolve(&self, request: &mut Request) -> Result<(), ServerError> {
+    ///
+    /// Documents learned by APQ are kept per caller (`caller`: the token's subject), so
+    /// that no one can tell from a hit or a miss which documents others have sent.
+    pub fn resolve(&self, request: &mut Request, caller: &str) -> Result<(), ServerError> {
         let hash = match request.extensions.get("persistedQuery") {
             None => None,
             Some(Value::Object(pq)) => {
@@ -177,6 +180,7 @@ impl PersistedQueries {
             };
         }
         let Some(h) = hash else { return Ok(()) };
+        let h = per_caller(caller, &h);
         let mut learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
         if sent {
             // Only documents that parse are worth remembering.
@@ -205,6 +209,15 @@ fn refused(code: &str, message: &str) -> ServerError {
         .get_or_insert_with(Default::default)
         .set("code", code);
     e
+}
+
+/// The key of a caller's document.
+fn per_caller(caller: &str, hash: &Hash) -> Hash {
+    let mut h = Sha256::new();
+    h.update(caller.as_bytes());
+    h.update([0]);
+    h.update(hash);
+    h.finalize().into()
 }
 
 /// The SHA-256 of a document, as APQ hashes it (its exact text).
@@ -255,26 +268,42 @@ mod tests {
 
     const Q: &str = "{ me { sub } }";
 
+    impl PersistedQueries {
+        fn resolve_as(&self, r: &mut Request) -> Result<(), ServerError> {
+            self.resolve(r, "someone")
+        }
+    }
+
+    #[test]
+    fn one_callers_documents_are_not_anothers() {
+        let pq = PersistedQueries::new(None);
+        let h = hex(&sha256(Q));
+        pq.resolve(&mut with_hash(Q, &h), "alice").unwrap();
+        pq.resolve(&mut with_hash("", &h), "alice").unwrap();
+        let e = pq.resolve(&mut with_hash("", &h), "bob").unwrap_err();
+        assert_eq!(e.message, "PersistedQueryNotFound");
+    }
+
     #[test]
     fn apq_asks_for_the_document_then_remembers_it() {
         let pq = PersistedQueries::new(None);
         let h = hex(&sha256(Q));
-        let e = pq.resolve(&mut with_hash("", &h)).unwrap_err();
+        let e = pq.resolve_as(&mut with_hash("", &h)).unwrap_err();
         assert_eq!(e.message, "PersistedQueryNotFound");
         assert_eq!(code(&e), "\"PERSISTED_QUERY_NOT_FOUND\"");
-        pq.resolve(&mut with_hash(Q, &h)).unwrap();
+        pq.resolve_as(&mut with_hash(Q, &h)).unwrap();
         let mut r = with_hash("", &h);
-        pq.resolve(&mut r).unwrap();
+        pq.resolve_as(&mut r).unwrap();
         assert_eq!(r.query, Q);
         // A hash that is not the document's is refused, and teaches nothing.
         let other = hex(&sha256("{ regions { code } }"));
-        let e = pq.resolve(&mut with_hash(Q, &other)).unwrap_err();
+        let e = pq.resolve_as(&mut with_hash(Q, &other)).unwrap_err();
         assert!(e.message.contains("does not match"), "{}", e.message);
-        assert!(pq.resolve(&mut with_hash("", &other)).is_err());
-        assert!(pq.resolve(&mut with_hash("", "xyz")).is_err());
+        assert!(pq.resolve_as(&mut with_hash("", &other)).is_err());
+        assert!(pq.resolve_as(&mut with_hash("", "xyz")).is_err());
         // Without persistedQuery, nothing changes.
         let mut plain = Request::new(Q);
-        pq.resolve(&mut plain).unwrap();
+        pq.resolve_as(&mut plain).unwrap();
         assert_eq!(plain.query, Q);
     }
 
@@ -287,18 +316,18 @@ mod tests {
         let list = AllowList::parse(&manifest).unwrap();
         assert_eq!(list.len(), 1);
         let pq = PersistedQueries::new(Some(list));
-        pq.resolve(&mut Request::new(Q)).unwrap();
+        pq.resolve_as(&mut Request::new(Q)).unwrap();
         let mut by_hash = with_hash("", &h);
-        pq.resolve(&mut by_hash).unwrap();
+        pq.resolve_as(&mut by_hash).unwrap();
         assert_eq!(by_hash.query, Q);
         let e = pq
-            .resolve(&mut Request::new("{ regions { code } }"))
+            .resolve_as(&mut Request::new("{ regions { code } }"))
             .unwrap_err();
         assert_eq!(code(&e), "\"PERSISTED_QUERY_NOT_IN_LIST\"");
         // APQ cannot add to the list.
         let other = "{ regions { code } }";
         assert!(pq
-            .resolve(&mut with_hash(other, &hex(&sha256(other))))
+            .resolve_as(&mut with_hash(other, &hex(&sha256(other))))
             .is_err());
     }
 

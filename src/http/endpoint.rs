@@ -226,7 +226,7 @@ async fn answer(
     by_get: bool,
     principal: &crate::auth::Principal,
 ) -> Result<(String, async_graphql::Response), Response> {
-    if let Err(e) = state.persisted.resolve(&mut request) {
+    if let Err(e) = state.persisted.resolve(&mut request, &principal.sub) {
         let name = state
             .app
             .metrics
