@@ -111,7 +111,10 @@ async fn automatic_persisted_queries_round_trip() {
     // Another caller does not share this caller's documents (a hit would tell it that
     // someone sent this one).
     let (_, other_caller) = post_json(&t, &t.bi(), json!({ "extensions": persisted(&h) })).await;
-    assert_eq!(other_caller["errors"][0]["message"], "PersistedQueryNotFound");
+    assert_eq!(
+        other_caller["errors"][0]["message"],
+        "PersistedQueryNotFound"
+    );
     // A persisted document runs with the rights of whoever sends its hash.
     let (_, as_dealer) = post_json(
         &t,

@@ -21,7 +21,7 @@ use axum::routing::get;
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -93,23 +93,27 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
         .with_state(state);
-    let router =
-        api.merge(probes)
-            // The GraphQL extractor streams the body, so the limit is enforced on the stream too;
-            // the endpoint holds a request that is not an upload to the smaller limit.
-            .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
-            .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
-            .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
-            // A panic that still happens answers this request with INTERNAL, and only this one.
-            .layer(CatchPanicLayer::custom(reply::panicked))
-            // A request id, the client's (`X-Request-Id`) or a new one, echoed in the answer.
-            .layer(PropagateRequestIdLayer::x_request_id())
-            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-            // gzip, br or zstd as the client accepts (a page of facts shrinks about 11×); not
-            // workbooks, which are zip archives already, nor answers too small to gain.
-            .layer(CompressionLayer::new().compress_when(
-                SizeAbove::new(1024).and(NotForContentType::const_new(files::XLSX)),
-            ));
+    let router = api
+        .merge(probes)
+        // The GraphQL extractor streams the body, so the limit is enforced on the stream too;
+        // the endpoint holds a request that is not an upload to the smaller limit.
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
+        // A panic that still happens answers this request with INTERNAL, and only this one.
+        .layer(CatchPanicLayer::custom(reply::panicked))
+        // A request id, the client's (`X-Request-Id`) or a new one, echoed in the answer.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // gzip, br or zstd as the client accepts (a page of facts shrinks about 11×); not
+        // workbooks, which are zip archives already, nor answers too small to gain. The
+        // fastest level: a CSV pull streams some 160 MB/s, which the default levels cut
+        // to a fifth or less on one core.
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                .compress_when(SizeAbove::new(1024).and(NotForContentType::const_new(files::XLSX))),
+        );
     match cors {
         Some(cors) => router.layer(cors),
         None => router,
