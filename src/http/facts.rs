@@ -20,6 +20,9 @@ use crate::domain::Month;
 use crate::files::fact_csv::{header_line, push_lines, Stamps};
 use crate::store::FactQuery;
 
+/// The content type of the pull (its own, so that it is compressed at its route only).
+pub(super) const CSV: &str = "text/csv; charset=utf-8; header=present";
+
 /// Facts read and written per chunk of the stream (about 1 MB of CSV).
 const CHUNK_FACTS: usize = 10_000;
 
@@ -81,10 +84,7 @@ pub async fn facts_csv(
     );
     let mut out = (StatusCode::OK, body).into_response();
     let h = out.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8; header=present"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(CSV));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
