@@ -88,6 +88,10 @@ async fn network_with_may(t: &TestApp) {
     }
 }
 
+/// A connection under test: its name, query, where its page is in the answer, and how
+/// many items the administrator's list holds.
+type Case = (&'static str, String, fn(&Value) -> Value, usize);
+
 const PAGE: &str =
     "totalCount edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }";
 
@@ -97,7 +101,7 @@ async fn every_connection_pages_both_ways_and_counts_its_list() {
     network_with_may(&t).await;
     let vars = "($first: Int, $after: String, $last: Int, $before: String)";
     let args = "first: $first, after: $after, last: $last, before: $before";
-    let cases: Vec<(&str, String, fn(&Value) -> Value, usize)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "dealers",
             format!("query{vars} {{ dealers({args}) {{ {PAGE} }} }}"),
@@ -115,6 +119,12 @@ async fn every_connection_pages_both_ways_and_counts_its_list() {
             format!("query{vars} {{ ranking(kpi: \"comeback_rate\", period: {{ kind: MONTH, month: \"2024-05\" }}, {args}) {{ entries {{ {PAGE} }} }} }}"),
             |d| d["ranking"]["entries"].clone(),
             3,
+        ),
+        (
+            "kpiFacts",
+            format!("query{vars} {{ kpiFacts(from: \"2024-04\", to: \"2024-05\", kpis: [\"comeback_rate\", \"absorption\", \"first_time_fix\"], {args}) {{ {PAGE} }} }}"),
+            |d| d["kpiFacts"].clone(),
+            9,
         ),
     ];
     for (name, q, at, expected) in cases {
@@ -182,4 +192,42 @@ async fn action_items_page_both_ways_and_count() {
     assert_eq!(total, 5);
     let (d1, _, count) = both_ways(&t, &t.dealer("D1"), &q, |d| d["actionItems"].clone()).await;
     assert_eq!((d1.len(), count), (2, 2));
+}
+
+#[tokio::test]
+async fn fact_pages_cut_by_their_database_budget_resume_both_ways() {
+    let t = TestApp::spawn().await;
+    network_with_may(&t).await;
+    // 120 KPI-months, most not in memory: more than one page's database budget (64).
+    let q = format!("query($first: Int, $after: String, $last: Int, $before: String) {{ kpiFacts(from: \"2015-01\", to: \"2024-12\", kpis: [\"comeback_rate\"], first: $first, after: $after, last: $last, before: $before) {{ {PAGE} }} }}");
+    let mut pages = 0;
+    let mut before = Value::Null;
+    let mut backward: Vec<String> = Vec::new();
+    loop {
+        let d = t
+            .ok(
+                &t.bi(),
+                &q,
+                json!({ "first": null, "after": null, "last": 10000, "before": before }),
+            )
+            .await;
+        let c = &d["kpiFacts"];
+        pages += 1;
+        let page: Vec<String> = c["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["cursor"].as_str().unwrap().to_string())
+            .collect();
+        backward.splice(0..0, page);
+        if c["pageInfo"]["hasPreviousPage"] != true {
+            break;
+        }
+        before = c["pageInfo"]["startCursor"].clone();
+        assert!(pages < 10, "no start");
+    }
+    assert!(pages >= 2, "the budget did not cut the pull");
+    let (forward, _, total) = both_ways(&t, &t.bi(), &q, |d| d["kpiFacts"].clone()).await;
+    assert_eq!(backward, forward);
+    assert_eq!((forward.len(), total), (3, 3));
 }

@@ -127,6 +127,8 @@ fn ask(q: &HashMap<String, String>) -> Result<FactAsk, AppError> {
         kpis,
         updated_since,
         after: None,
+        before: None,
+        from_end: false,
         limit: CHUNK_FACTS,
     })
 }

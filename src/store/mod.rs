@@ -220,6 +220,8 @@ pub trait FactStore: Send + Sync {
         from: Month,
         to: Month,
     ) -> StoreResult<Vec<FactRow>>;
+    /// How many facts a query covers (its cursors and limit aside).
+    async fn count_facts(&self, q: &FactQuery) -> StoreResult<i64>;
     /// The facts of one KPI and month for a BI page (one indexed query).
     async fn fact_rows(&self, probe: &FactProbe<'_>) -> StoreResult<Vec<FactRow>>;
     /// Streams every fact of a month to `sink(kpi, dealer, value, updated_at)` (for the

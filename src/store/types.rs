@@ -218,6 +218,10 @@ pub struct FactQuery {
     pub dealer: Option<String>,
     /// Resume after this `(kpi, month, dealer)`.
     pub after: Option<FactCursor>,
+    /// Only facts strictly before this `(kpi, month, dealer)`.
+    pub before: Option<FactCursor>,
+    /// The last `limit` facts rather than the first.
+    pub from_end: bool,
     pub limit: usize,
 }
 
@@ -231,7 +235,11 @@ pub type FactCursor = (i16, Month, String);
 pub struct FactProbe<'a> {
     pub kpi: i16,
     pub month: Month,
+    /// Dealers strictly between `after` and `before`.
     pub after: Option<&'a str>,
+    pub before: Option<&'a str>,
+    /// The last `limit` of them rather than the first (returned in code order all the same).
+    pub from_end: bool,
     pub updated_since: Option<i64>,
     pub regions: Option<&'a [String]>,
     pub dealer: Option<&'a str>,
@@ -243,6 +251,9 @@ pub struct FactProbe<'a> {
 pub struct FactPage {
     pub rows: Vec<FactRow>,
     pub next: Option<FactCursor>,
+    /// Where the page before this one ends (`before` of the next backward page; `None`:
+    /// nothing lies before it within the query's bounds).
+    pub previous: Option<FactCursor>,
 }
 
 /// Receives the facts of a month: KPI id, dealer code, value or reason, `updated_at`.

@@ -30,13 +30,22 @@ impl KpiCache {
             },
             None => None,
         };
+        let code = |i: usize| directory.dealers[i].code.as_str();
         let first = match p.after {
-            Some(after) => directory
-                .by_code
-                .partition_point(|&i| directory.dealers[i].code.as_str() <= after),
+            Some(after) => directory.by_code.partition_point(|&i| code(i) <= after),
             None => 0,
         };
-        for &i in &directory.by_code[first..] {
+        let end = match p.before {
+            Some(before) => directory.by_code.partition_point(|&i| code(i) < before),
+            None => directory.by_code.len(),
+        };
+        let span = &directory.by_code[first..end.max(first)];
+        let order: Box<dyn Iterator<Item = &usize>> = if p.from_end {
+            Box::new(span.iter().rev())
+        } else {
+            Box::new(span.iter())
+        };
+        for &i in order {
             if only.is_some_and(|o| o != i) {
                 continue;
             }
@@ -65,6 +74,9 @@ impl KpiCache {
                 break;
             }
         }
+        if p.from_end {
+            out.reverse();
+        }
         Some(out)
     }
 }
@@ -86,6 +98,8 @@ mod tests {
             kpi,
             month: month(m),
             after: None,
+            before: None,
+            from_end: false,
             updated_since: None,
             regions: None,
             dealer: None,
@@ -125,11 +139,37 @@ mod tests {
                         ..base
                     });
                 }
+                for before in ["D1", "D3", "D5", "~", "0"] {
+                    variants.push(FactProbe {
+                        before: Some(before),
+                        ..base
+                    });
+                    variants.push(FactProbe {
+                        before: Some(before),
+                        from_end: true,
+                        limit: 2,
+                        ..base
+                    });
+                    variants.push(FactProbe {
+                        after: Some("D1"),
+                        before: Some(before),
+                        from_end: true,
+                        limit: 1,
+                        ..base
+                    });
+                }
+                variants.push(FactProbe {
+                    from_end: true,
+                    limit: 2,
+                    regions: Some(&r1),
+                    ..base
+                });
                 for p in variants {
                     let memory = cache.fact_rows(&p).expect("the month is loaded");
                     let stored = store.fact_rows(&p).await.unwrap();
                     assert_eq!(memory, stored, "{p:?}");
                     if p.after.is_none()
+                        && p.before.is_none()
                         && p.regions.is_none()
                         && p.dealer.is_none()
                         && p.updated_since.is_none()

@@ -7,13 +7,15 @@ use chrono::{DateTime, Utc};
 
 use super::super::error::{to_gql, GqlResult};
 use super::super::guards::principal;
+use super::super::paging::PageArgs;
 use super::super::report::time;
 use super::types::UnavailableReason;
 use crate::app::{App, AppError};
 use crate::domain::kpi;
+use crate::domain::paging::Take;
 use crate::domain::Month;
 use crate::files::fact_csv::{self, FactCells, Stamps, FACT_COLUMNS};
-use crate::store::{FactCursor, FactPage, FactRow};
+use crate::store::{FactCursor, FactPage, FactQuery, FactRow};
 
 /// One KPI of one dealer-month, for BI tools.
 #[derive(SimpleObject)]
@@ -73,6 +75,7 @@ pub struct KpiFactEdge {
 pub struct KpiFactConnection {
     edges: Vec<KpiFactEdge>,
     page_info: PageInfo,
+    query: FactQuery,
 }
 
 #[Object]
@@ -91,11 +94,19 @@ impl KpiFactConnection {
     async fn page_info(&self) -> &PageInfo {
         &self.page_info
     }
+
+    /// Facts of the whole pull (all pages): one counting query, run only when asked.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        let n = super::super::app(ctx).fact_total(&self.query).await.gql()?;
+        Ok(n.min(i32::MAX as i64) as i32)
+    }
 }
 
 impl KpiFactConnection {
-    /// A page of facts; `resumed`: whether it follows another.
-    pub fn new(page: FactPage, resumed: bool) -> KpiFactConnection {
+    /// A page of facts of `query`. Its start and end cursors are where the pages beside it
+    /// resume (`before: startCursor`, `after: endCursor`), which a page cut short by its
+    /// database budget needs though it may hold no fact.
+    pub fn new(page: FactPage, query: FactQuery) -> KpiFactConnection {
         let edges: Vec<KpiFactEdge> = page
             .rows
             .into_iter()
@@ -104,14 +115,25 @@ impl KpiFactConnection {
                 node: KpiFact::from(f),
             })
             .collect();
-        KpiFactConnection {
-            page_info: PageInfo {
-                has_previous_page: resumed,
+        let page_info = if query.from_end {
+            PageInfo {
+                has_previous_page: page.previous.is_some(),
+                has_next_page: query.before.is_some(),
+                start_cursor: page.previous.as_ref().map(cursor_text),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            }
+        } else {
+            PageInfo {
+                has_previous_page: query.after.is_some(),
                 has_next_page: page.next.is_some(),
                 start_cursor: edges.first().map(|e| e.cursor.clone()),
                 end_cursor: page.next.as_ref().map(cursor_text),
-            },
+            }
+        };
+        KpiFactConnection {
+            page_info,
             edges,
+            query,
         }
     }
 }
@@ -128,10 +150,10 @@ pub fn cursor_text(c: &FactCursor) -> String {
     format!("{}:{}:{}", c.0, c.1.index(), c.2)
 }
 
-fn parse_fact_cursor(s: &str) -> async_graphql::Result<(i16, Month, String)> {
+fn parse_fact_cursor(field: &str, s: &str) -> async_graphql::Result<(i16, Month, String)> {
     let bad = || {
         to_gql(AppError::invalid(
-            "after",
+            field,
             "not a cursor returned by kpiFacts",
         ))
     };
@@ -144,7 +166,7 @@ fn parse_fact_cursor(s: &str) -> async_graphql::Result<(i16, Month, String)> {
         .ok_or_else(bad)?;
     let dealer = it.next().ok_or_else(bad)?.to_string();
     // Empty (the start of a KPI-month) or a dealer code.
-    if !dealer.is_empty() && crate::domain::network::check_code("after", &dealer).is_err() {
+    if !dealer.is_empty() && crate::domain::network::check_code(field, &dealer).is_err() {
         return Err(bad());
     }
     Ok((kpi, month, dealer))
@@ -228,36 +250,34 @@ impl FactTable {
     }
 }
 
-/// One page of facts in the caller's scope, and the cursor of the next (`None`: the last).
-pub async fn fact_page(
+/// The query of a page of facts in the caller's scope.
+pub fn fact_query(
     ctx: &Context<'_>,
     from: Month,
     to: Month,
     kpis: Option<Vec<String>>,
     updated_since: Option<DateTime<Utc>>,
-    first: Option<i32>,
-    after: Option<&str>,
-) -> async_graphql::Result<FactPage> {
+    page: &PageArgs,
+) -> async_graphql::Result<FactQuery> {
     let who = principal(ctx)?;
     let app: &App = super::super::app(ctx);
-    let first = match first {
-        None => 1000,
-        Some(n) if (1..=MAX_FACT_PAGE as i32).contains(&n) => n as usize,
-        Some(n) => {
-            return Err(to_gql(AppError::invalid(
-                "first",
-                format!("must be between 1 and {MAX_FACT_PAGE}, got {n}"),
-            )))
-        }
-    };
     let ask = crate::app::FactAsk {
         from: Some(from),
         to: Some(to),
         kpis,
         updated_since: updated_since.map(|t| t.timestamp_millis()),
-        after: after.map(parse_fact_cursor).transpose()?,
-        limit: first,
+        after: page
+            .after
+            .as_deref()
+            .map(|c| parse_fact_cursor("after", c))
+            .transpose()?,
+        before: page
+            .before
+            .as_deref()
+            .map(|c| parse_fact_cursor("before", c))
+            .transpose()?,
+        from_end: matches!(page.take, Take::Last(_)),
+        limit: page.size(),
     };
-    let q = app.fact_query(who, ask).gql()?;
-    app.facts(&q).await.gql()
+    app.fact_query(who, ask).gql()
 }

@@ -7,7 +7,7 @@ use super::super::error::{to_gql, GqlResult};
 use super::super::guards::{principal, DealerRead};
 use super::super::paging::PageArgs;
 use super::super::query::{DEFAULT_PAGE, MAX_PAGE};
-use super::facts::{fact_page, FactTable, KpiFactConnection};
+use super::facts::{fact_query, FactTable, KpiFactConnection, MAX_FACT_PAGE};
 use super::inputs::{PeriodInput, ScopeInput};
 use super::types::{Benchmarks, Kpi, OemParameter, Ranking, Scorecard, TrendPoint};
 use crate::app::{App, AppError};
@@ -131,7 +131,7 @@ impl KpiQuery {
     /// BI pulls, in a stable order (KPI, month, dealer): pages stay correct while reports
     /// arrive. `updatedSince` returns only facts (re)computed since then, for incremental pulls.
     /// Scoped like reports: a dealer user gets its own facts only.
-    #[graphql(complexity = "first.unwrap_or(1000).clamp(1, 10_000) as usize")]
+    #[graphql(complexity = "first.or(last).unwrap_or(1000).clamp(1, 10_000) as usize")]
     async fn kpi_facts(
         &self,
         ctx: &Context<'_>,
@@ -141,9 +141,13 @@ impl KpiQuery {
         updated_since: Option<DateTime<Utc>>,
         #[graphql(desc = "Page size, default 1000, at most 10000")] first: Option<i32>,
         after: Option<String>,
+        #[graphql(desc = "The last facts before `before` (at most 10000)")] last: Option<i32>,
+        before: Option<String>,
     ) -> async_graphql::Result<KpiFactConnection> {
-        let page = fact_page(ctx, from, to, kpis, updated_since, first, after.as_deref()).await?;
-        Ok(KpiFactConnection::new(page, after.is_some()))
+        let page = PageArgs::new(first, after, last, before, 1000, MAX_FACT_PAGE)?;
+        let q = fact_query(ctx, from, to, kpis, updated_since, &page)?;
+        let facts = super::super::app(ctx).facts(&q).await.gql()?;
+        Ok(KpiFactConnection::new(facts, q))
     }
 
     /// The same facts as `kpiFacts`, as a compact table for bulk pulls: one array (`rows`) or
@@ -160,7 +164,9 @@ impl KpiQuery {
         #[graphql(desc = "Page size, default 1000, at most 10000")] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<FactTable> {
-        let page = fact_page(ctx, from, to, kpis, updated_since, first, after.as_deref()).await?;
+        let page = PageArgs::new(first, after, None, None, 1000, MAX_FACT_PAGE)?;
+        let q = fact_query(ctx, from, to, kpis, updated_since, &page)?;
+        let page = super::super::app(ctx).facts(&q).await.gql()?;
         Ok(FactTable {
             facts: page.rows,
             next: page.next,

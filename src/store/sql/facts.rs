@@ -59,6 +59,27 @@ macro_rules! facts_sql {
                 Ok(out)
             }
 
+            async fn count_facts(&self, f: &FactQuery) -> StoreResult<i64> {
+                if f.regions.as_ref().is_some_and(|r| r.is_empty()) || f.kpis.is_empty() {
+                    return Ok(0);
+                }
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT COUNT(*) FROM kpi_facts WHERE month >= ");
+                q.push_bind(f.from.index()).push(" AND month <= ").push_bind(f.to.index());
+                q.push(" AND kpi IN ");
+                Self::push_list(&mut q, f.kpis.iter());
+                if let Some(t) = f.updated_since {
+                    q.push(" AND updated_at >= ").push_bind(t);
+                }
+                if let Some(d) = &f.dealer {
+                    q.push(" AND dealer_code = ").push_bind(d.as_str());
+                }
+                if let Some(rs) = &f.regions {
+                    q.push(" AND region_code IN ");
+                    Self::push_list(&mut q, rs.iter().map(|r| r.as_str()));
+                }
+                Ok(q.build_query_scalar::<i64>().fetch_one(&self.pool).await?)
+            }
+
             async fn fact_rows(&self, p: &FactProbe<'_>) -> StoreResult<Vec<FactRow>> {
                 if p.regions.is_some_and(|r| r.is_empty()) || p.limit == 0 {
                     return Ok(vec![]);
@@ -67,6 +88,9 @@ macro_rules! facts_sql {
                 q.push_bind(p.month.index()).push(" AND kpi = ").push_bind(p.kpi);
                 if let Some(after) = p.after {
                     q.push(" AND dealer_code > ").push_bind(after);
+                }
+                if let Some(before) = p.before {
+                    q.push(" AND dealer_code < ").push_bind(before);
                 }
                 if let Some(t) = p.updated_since {
                     q.push(" AND updated_at >= ").push_bind(t);
@@ -78,9 +102,13 @@ macro_rules! facts_sql {
                     q.push(" AND region_code IN ");
                     Self::push_list(&mut q, rs.iter().map(|r| r.as_str()));
                 }
-                q.push(" ORDER BY dealer_code LIMIT ").push_bind(p.limit as i64);
+                q.push(if p.from_end { " ORDER BY dealer_code DESC LIMIT " } else { " ORDER BY dealer_code LIMIT " }).push_bind(p.limit as i64);
                 let rows = q.build().fetch_all(&self.pool).await?;
-                rows.iter().map(Self::fact_row).collect()
+                let mut out = rows.iter().map(Self::fact_row).collect::<StoreResult<Vec<_>>>()?;
+                if p.from_end {
+                    out.reverse();
+                }
+                Ok(out)
             }
 
             async fn month_facts(&self, month: Month, sink: &mut MonthFactSink<'_>) -> StoreResult<u64> {
