@@ -193,3 +193,30 @@ async fn events_reach_the_subscribers_of_another_replica() {
         [ev("SUBMITTED", "D1", 1), ev("SUBMITTED", "D2", 1)]
     );
 }
+
+#[tokio::test]
+async fn a_subscription_ends_when_its_token_does() {
+    let t = TestApp::spawn_with(|s| s.jwt_leeway_secs = 0).await;
+    t.seed_network().await;
+    let who = msi_hub::auth::Principal {
+        sub: "short".into(),
+        role: msi_hub::auth::Role::OemAdmin,
+        regions: vec![],
+        dealer: None,
+    };
+    let token = t.token_expiring(&who, 2);
+    let mut ws = subscriber(&t, &token, None).await;
+    settle().await;
+    // Events arrive while the token holds...
+    submit(&t, &t.admin(), "D1", "2024-05", report_input(&[])).await;
+    assert_eq!(
+        received(&mut ws, Duration::from_millis(500)).await,
+        [ev("SUBMITTED", "D1", 1)]
+    );
+    // ...and the subscription completes when it expires: nothing more reaches it.
+    let end = next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(end["type"], "complete", "{end}");
+    assert_eq!(end["id"], "1");
+    submit(&t, &t.admin(), "D2", "2024-05", report_input(&[])).await;
+    assert!(next(&mut ws, Duration::from_millis(500)).await.is_none());
+}

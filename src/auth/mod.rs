@@ -2,7 +2,7 @@
 
 mod jwt;
 
-pub use jwt::{AuthError, Claims, JwtConfig, JwtIssuer, JwtVerifier};
+pub use jwt::{AuthError, Claims, JwtConfig, JwtIssuer, JwtVerifier, SessionEnd};
 
 use serde::{Deserialize, Serialize};
 

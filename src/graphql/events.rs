@@ -7,6 +7,7 @@ use futures_util::{Stream, StreamExt};
 use super::error::GqlResult;
 use super::guards::principal;
 use super::report::time;
+use crate::auth::SessionEnd;
 use crate::domain::events::{SubmissionEvent as Event, SubmissionKind};
 use crate::domain::Month;
 
@@ -64,7 +65,8 @@ impl SubscriptionRoot {
     /// Report revisions as they are stored, on any replica: first submissions (`SUBMITTED`,
     /// or `LATE` after the deadline) and amendments. What you may see: a dealer user its
     /// own, a regional manager its regions' dealers (their region in the report's month),
-    /// the OEM and BI readers all; `regionCode` narrows it to one region.
+    /// the OEM and BI readers all; `regionCode` narrows it to one region. It completes when
+    /// the connection's token expires.
     async fn submission_events(
         &self,
         ctx: &Context<'_>,
@@ -72,6 +74,12 @@ impl SubscriptionRoot {
     ) -> async_graphql::Result<impl Stream<Item = SubmissionEvent>> {
         let who = principal(ctx)?;
         let events = super::app(ctx).submission_events(who, region_code).gql()?;
-        Ok(events.map(|e| SubmissionEvent::from(&*e)))
+        // The token's end is the subscription's: what it may see stops with it.
+        let remaining = ctx
+            .data_opt::<SessionEnd>()
+            .map_or(std::time::Duration::ZERO, SessionEnd::remaining);
+        Ok(events
+            .map(|e| SubmissionEvent::from(&*e))
+            .take_until(tokio::time::sleep(remaining)))
     }
 }

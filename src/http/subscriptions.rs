@@ -1,19 +1,20 @@
 //! `GET /graphql/ws`: GraphQL subscriptions over WebSocket (`graphql-transport-ws`, and the
 //! older `graphql-ws`). The token comes in the `connection_init` payload
 //! (`{"Authorization": "Bearer <token>"}`; browsers cannot set headers on a WebSocket), or
-//! in the upgrade request's `Authorization` header.
+//! in the upgrade request's `Authorization` header. A subscription ends when its token
+//! expires: the client reconnects with a new one.
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::Data;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::{State, WebSocketUpgrade};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::endpoint::authenticate;
+use super::reply::error;
 use super::HttpState;
 use crate::app::App;
-use crate::auth::Principal;
+use crate::auth::{AuthError, Principal, SessionEnd};
 
 pub async fn graphql_ws(
     State(state): State<HttpState>,
@@ -22,12 +23,23 @@ pub async fn graphql_ws(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     // A token in the header is checked before the upgrade: a bad one is a 401.
-    let from_header = match headers.contains_key(header::AUTHORIZATION) {
-        true => match authenticate(&state, &headers) {
-            Ok(p) => Some(p),
-            Err(refused) => return *refused,
+    let from_header = match headers.get(header::AUTHORIZATION) {
+        Some(value) => match value
+            .to_str()
+            .map_err(|_| AuthError::BadHeader)
+            .and_then(|v| state.app.verifier().verify_session(v))
+        {
+            Ok(session) => Some(session),
+            Err(e) => {
+                return error(
+                    StatusCode::UNAUTHORIZED,
+                    "UNAUTHENTICATED",
+                    &format!("token refused: {e}"),
+                    serde_json::Value::Null,
+                )
+            }
         },
-        false => None,
+        None => None,
     };
     let (app, schema) = (state.app.clone(), state.schema.clone());
     upgrade
@@ -35,12 +47,13 @@ pub async fn graphql_ws(
         .on_upgrade(move |socket| {
             GraphQLWebSocket::new(socket, schema, protocol)
                 .on_connection_init(move |payload| async move {
-                    let principal = match from_header {
-                        Some(p) => p,
-                        None => principal_of(&app, &payload)?,
+                    let (principal, end) = match from_header {
+                        Some(session) => session,
+                        None => session_of(&app, &payload)?,
                     };
                     let mut data = Data::default();
                     data.insert(principal);
+                    data.insert(end);
                     Ok(data)
                 })
                 .serve()
@@ -48,8 +61,12 @@ pub async fn graphql_ws(
         .into_response()
 }
 
-/// The caller of a connection, from its `connection_init` payload; an error closes it.
-fn principal_of(app: &App, payload: &serde_json::Value) -> async_graphql::Result<Principal> {
+/// The caller of a connection and when its token ends, from its `connection_init`
+/// payload; an error closes the connection.
+fn session_of(
+    app: &App,
+    payload: &serde_json::Value,
+) -> async_graphql::Result<(Principal, SessionEnd)> {
     let text = |key: &str| payload.get(key).and_then(|v| v.as_str());
     let value = text("Authorization")
         .or_else(|| text("authorization"))
@@ -60,7 +77,7 @@ fn principal_of(app: &App, payload: &serde_json::Value) -> async_graphql::Result
                 "authentication required: send {\"Authorization\": \"Bearer <token>\"} as the payload of connection_init",
             )
         })?;
-    app.verifier().verify_header(&value).map_err(|e| {
+    app.verifier().verify_session(&value).map_err(|e| {
         tracing::info!(reason = %e, "subscription token refused");
         async_graphql::Error::new(format!("token refused: {e}"))
     })

@@ -277,6 +277,11 @@ impl TestApp {
         self.issuer.issue(principal, 3600)
     }
 
+    /// A token for a principal that expires in `secs` seconds.
+    pub fn token_expiring(&self, principal: &Principal, secs: i64) -> String {
+        self.issuer.issue(principal, secs)
+    }
+
     pub fn admin(&self) -> String {
         self.token_for(&Principal {
             sub: "admin".into(),

@@ -75,8 +75,9 @@ fn check_name(what: &str, value: &str) -> Result<(), AuthError> {
 
 impl TokenClaims {
     /// RFC 7519 §4.1.4–6: `exp` (required) has not passed, `nbf` has come, `iat` is not in
-    /// the future; each with `leeway` seconds for clock skew.
-    pub(super) fn check_times(&self, now: u64, leeway: u64) -> Result<(), AuthError> {
+    /// the future; each with `leeway` seconds for clock skew. When it passes: the instant
+    /// (seconds since the epoch) from which the token is refused.
+    pub(super) fn check_times(&self, now: u64, leeway: u64) -> Result<u64, AuthError> {
         let date =
             |name: &str, n: &Option<Number>| n.as_ref().map(|n| numeric_date(name, n)).transpose();
         let exp = date("exp", &self.exp)?.ok_or(AuthError::MissingClaim("exp".into()))?;
@@ -91,7 +92,7 @@ impl TokenClaims {
         if iat.is_some_and(|t| t > now.saturating_add(leeway)) {
             return Err(AuthError::IssuedInFuture);
         }
-        Ok(())
+        Ok(exp.saturating_add(leeway))
     }
 
     /// The caller the claims name, once they fit its role.

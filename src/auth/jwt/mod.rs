@@ -121,10 +121,12 @@ impl JwtVerifier {
     /// Verifies a token and returns who it names.
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
         self.verify_at(token, jsonwebtoken::get_current_timestamp())
+            .map(|(p, _)| p)
     }
 
-    /// Verifies a token at `now` (seconds since the epoch).
-    fn verify_at(&self, token: &str, now: u64) -> Result<Principal, AuthError> {
+    /// Verifies a token at `now` (seconds since the epoch): its caller, and the instant
+    /// from which it is refused.
+    fn verify_at(&self, token: &str, now: u64) -> Result<(Principal, u64), AuthError> {
         let header = UnverifiedHeader::read(token)?;
         if let Some(alg) = header.alg {
             if alg != self.algorithm {
@@ -144,13 +146,34 @@ impl JwtVerifier {
                 ErrorKind::Json(_) => AuthError::InvalidClaims(e.to_string()),
                 _ => AuthError::Malformed(e.to_string()),
             })?;
-        data.claims.check_times(now, self.leeway_secs)?;
-        data.claims.into_principal()
+        let until = data.claims.check_times(now, self.leeway_secs)?;
+        Ok((data.claims.into_principal()?, until))
     }
 
     /// Verifies the value of an `Authorization` header.
     pub fn verify_header(&self, header: &str) -> Result<Principal, AuthError> {
         self.verify(bearer_token(header).ok_or(AuthError::BadHeader)?)
+    }
+
+    /// Verifies the value of an `Authorization` header for a session that outlives the
+    /// request (a subscription): the caller, and when the session must end.
+    pub fn verify_session(&self, header: &str) -> Result<(Principal, SessionEnd), AuthError> {
+        let token = bearer_token(header).ok_or(AuthError::BadHeader)?;
+        let (p, until) = self.verify_at(token, jsonwebtoken::get_current_timestamp())?;
+        Ok((p, SessionEnd(until)))
+    }
+}
+
+/// When a long-lived session (a subscription) must end: its token is refused from this
+/// instant (seconds since the epoch), so what it was allowed to see stops there too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionEnd(pub u64);
+
+impl SessionEnd {
+    /// The time left, from the system clock.
+    pub fn remaining(&self) -> std::time::Duration {
+        let now = jsonwebtoken::get_current_timestamp();
+        std::time::Duration::from_secs(self.0.saturating_sub(now))
     }
 }
 
@@ -359,6 +382,11 @@ mod tests {
         };
         let v = verifier(None);
         assert!(v.verify_at(&token(json!({ "nbf": now + 30 })), now).is_ok());
+        // A session may last until `exp` and its leeway.
+        assert_eq!(
+            v.verify_at(&token(json!({})), now).unwrap().1,
+            now + 60 + 30
+        );
         assert_eq!(
             v.verify_at(&token(json!({ "nbf": now + 31 })), now),
             Err(AuthError::NotYetValid)
