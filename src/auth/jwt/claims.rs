@@ -166,6 +166,10 @@ mod tests {
                 .check_times(now, leeway)
         };
         let now = now as i64;
+        // Valid: until `exp` and its leeway.
+        assert_eq!(at(now + 1, None, None, 0), Ok(now as u64 + 1));
+        assert_eq!(at(now - 29, None, None, 30), Ok(now as u64 + 1));
+        let at = |exp, nbf, iat, leeway| at(exp, nbf, iat, leeway).map(|_| ());
         assert_eq!(at(now + 1, None, None, 0), Ok(()));
         assert_eq!(at(now, None, None, 0), Err(AuthError::Expired));
         assert_eq!(at(now - 29, None, None, 30), Ok(()));
