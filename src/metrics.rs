@@ -68,6 +68,8 @@ pub struct Gauges {
     pub pool_open: u64,
     pub pool_idle: u64,
     pub pool_max: u64,
+    /// Subscriptions open on this replica.
+    pub subscriptions: u64,
 }
 
 /// Every metric of the service, registered once.
@@ -83,6 +85,7 @@ pub struct Metrics {
     pool_open: Gauge<u64, AtomicU64>,
     pool_idle: Gauge<u64, AtomicU64>,
     pool_max: Gauge<u64, AtomicU64>,
+    subscriptions: Gauge<u64, AtomicU64>,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -157,6 +160,11 @@ impl Metrics {
             "db_pool_max_connections",
             "Most database connections the pool opens",
         );
+        let subscriptions = gauge(
+            &mut registry,
+            "subscriptions",
+            "Subscriptions to submission events open on this replica",
+        );
         Metrics {
             registry,
             requests,
@@ -169,6 +177,7 @@ impl Metrics {
             pool_open,
             pool_idle,
             pool_max,
+            subscriptions,
             operations: Mutex::new(HashSet::new()),
         }
     }
@@ -241,6 +250,7 @@ impl Metrics {
         self.pool_open.set(gauges.pool_open);
         self.pool_idle.set(gauges.pool_idle);
         self.pool_max.set(gauges.pool_max);
+        self.subscriptions.set(gauges.subscriptions);
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
             .expect("writing to a String does not fail");

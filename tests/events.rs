@@ -79,9 +79,15 @@ async fn subscriber(t: &TestApp, token: &str, region: Option<&str>) -> Ws {
     ws
 }
 
-/// Lets subscriptions start listening before the writes they watch.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(300)).await;
+/// Waits until `n` subscriptions listen on a replica, before the writes they watch.
+async fn listening(t: &TestApp, n: usize) {
+    for _ in 0..200 {
+        if t.app.subscribers() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{} of {n} subscriptions listening", t.app.subscribers());
 }
 
 /// The events a subscriber receives within `wait` of each other: (kind, dealer, revision).
@@ -112,7 +118,7 @@ async fn each_subscriber_receives_the_events_it_may_see() {
     let mut east = subscriber(&t, &t.manager(&["EAST"]), None).await;
     let mut d2 = subscriber(&t, &t.dealer("D2"), None).await;
     let mut west_only = subscriber(&t, &t.bi(), Some("WEST")).await;
-    settle().await;
+    listening(&t, 4).await;
     let a = t.admin();
     // In time (May is due on 10 June; the test clock says 5 June), then an amendment, then
     // a late one (April was due on 10 May).
@@ -183,7 +189,8 @@ async fn events_reach_the_subscribers_of_another_replica() {
     let b = a.replica().await;
     let mut on_b = subscriber(&b, &b.manager(&["EAST"]), None).await;
     let mut on_a = subscriber(&a, &a.admin(), None).await;
-    settle().await;
+    listening(&b, 1).await;
+    listening(&a, 1).await;
     submit(&a, &a.admin(), "D1", "2024-05", report_input(&[])).await;
     submit(&b, &b.admin(), "D2", "2024-05", report_input(&[])).await;
     let wait = Duration::from_millis(1500);
@@ -204,9 +211,9 @@ async fn a_subscription_ends_when_its_token_does() {
         regions: vec![],
         dealer: None,
     };
-    let token = t.token_expiring(&who, 2);
+    let token = t.token_expiring(&who, 4);
     let mut ws = subscriber(&t, &token, None).await;
-    settle().await;
+    listening(&t, 1).await;
     // Events arrive while the token holds...
     submit(&t, &t.admin(), "D1", "2024-05", report_input(&[])).await;
     assert_eq!(
@@ -214,7 +221,7 @@ async fn a_subscription_ends_when_its_token_does() {
         [ev("SUBMITTED", "D1", 1)]
     );
     // ...and the subscription completes when it expires: nothing more reaches it.
-    let end = next(&mut ws, Duration::from_secs(5)).await.unwrap();
+    let end = next(&mut ws, Duration::from_secs(8)).await.unwrap();
     assert_eq!(end["type"], "complete", "{end}");
     assert_eq!(end["id"], "1");
     submit(&t, &t.admin(), "D2", "2024-05", report_input(&[])).await;

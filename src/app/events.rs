@@ -95,6 +95,11 @@ impl App {
         })))
     }
 
+    /// Subscriptions to submission events open on this replica.
+    pub fn subscribers(&self) -> usize {
+        self.events.sender.receiver_count()
+    }
+
     /// The submission events `who` may see from now on, optionally of one region: a dealer
     /// user its own, a regional manager its regions' (the dealer's region in the report's
     /// month), the OEM and BI readers all.

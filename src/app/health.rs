@@ -26,6 +26,7 @@ impl App {
             pool_open: pool.open as u64,
             pool_idle: pool.idle as u64,
             pool_max: pool.max as u64,
+            subscriptions: self.subscribers() as u64,
         })
     }
 
