@@ -245,4 +245,30 @@ async fn the_pull_is_compressed_when_asked() {
         .read_to_string(&mut text)
         .unwrap();
     assert_eq!(text, plain);
+    // The other encodings as the client asks, gzip refused included.
+    for (accept, chosen) in [
+        ("br", "br"),
+        ("zstd", "zstd"),
+        ("gzip;q=0, br", "br"),
+        ("identity", ""),
+    ] {
+        let resp = reqwest::Client::builder()
+            .no_gzip()
+            .build()
+            .unwrap()
+            .get(format!("{}/facts.csv?from=2024-04&to=2024-05", t.base))
+            .bearer_auth(t.bi())
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .unwrap();
+        let got = resp
+            .headers()
+            .get("content-encoding")
+            .map_or("", |v| v.to_str().unwrap())
+            .to_string();
+        assert_eq!(got, chosen, "{accept}");
+        assert_eq!(resp.headers()["vary"], "accept-encoding", "{accept}");
+        assert!(!resp.bytes().await.unwrap().is_empty());
+    }
 }
