@@ -60,7 +60,7 @@ impl From<&Event> for SubmissionEvent {
 #[derive(Default)]
 pub struct SubscriptionRoot;
 
-#[Subscription]
+#[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Report revisions as they are stored, on any replica: first submissions (`SUBMITTED`,
     /// or `LATE` after the deadline) and amendments. What you may see: a dealer user its
