@@ -212,22 +212,27 @@ async fn a_bad_pull_is_refused_with_its_field_and_nothing_streams() {
     }
 }
 
+/// The April–May pull as a BI reader with `accept` as `Accept-Encoding`, not decoded.
+async fn encoded(t: &TestApp, accept: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .unwrap()
+        .get(format!("{}/facts.csv?from=2024-04&to=2024-05", t.base))
+        .bearer_auth(t.bi())
+        .header("accept-encoding", accept)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_pull_is_compressed_when_asked() {
     let t = TestApp::spawn().await;
     t.seed_network().await;
     reports(&t).await;
     let (_, plain) = pull(&t, Some(&t.bi()), "from=2024-04&to=2024-05").await;
-    let resp = reqwest::Client::builder()
-        .no_gzip()
-        .build()
-        .unwrap()
-        .get(format!("{}/facts.csv?from=2024-04&to=2024-05", t.base))
-        .bearer_auth(t.bi())
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
+    let resp = encoded(&t, "gzip").await;
     assert_eq!(resp.headers()["content-encoding"], "gzip");
     assert!(resp.headers()["content-type"]
         .to_str()
@@ -252,16 +257,7 @@ async fn the_pull_is_compressed_when_asked() {
         ("gzip;q=0, br", "br"),
         ("identity", ""),
     ] {
-        let resp = reqwest::Client::builder()
-            .no_gzip()
-            .build()
-            .unwrap()
-            .get(format!("{}/facts.csv?from=2024-04&to=2024-05", t.base))
-            .bearer_auth(t.bi())
-            .header("accept-encoding", accept)
-            .send()
-            .await
-            .unwrap();
+        let resp = encoded(&t, accept).await;
         let got = resp
             .headers()
             .get("content-encoding")

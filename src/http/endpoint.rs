@@ -105,7 +105,6 @@ pub async fn graphql_endpoint(
     headers: HeaderMap,
     request: Request,
 ) -> Response {
-    let started = Instant::now();
     let principal = match authenticate(&state, &headers) {
         Ok(p) => p,
         Err(refused) => return *refused,
@@ -205,10 +204,6 @@ pub async fn graphql_endpoint(
             json!({ "limit": MAX_RESPONSE_BYTES }),
         );
     }
-    tracing::debug!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "answered"
-    );
     let mut out = (StatusCode::OK, body).into_response();
     out.headers_mut().insert(
         header::CONTENT_TYPE,
