@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
+use std::sync::Arc;
 
 use futures_util::stream::{self, StreamExt};
 
@@ -199,7 +200,7 @@ impl App {
     /// Imports every row of `rows` as `who` (the OEM), in the file's order of outcomes;
     /// `on_row` hears of each row as it is done (progress, outcome files).
     pub async fn import_reports<R: Read>(
-        &self,
+        self: &Arc<Self>,
         who: &Principal,
         rows: &mut ReportRows<R>,
         options: &ImportOptions,
@@ -216,31 +217,73 @@ impl App {
         }
         let header = rows.header.clone();
         let mut summary = ImportSummary::default();
+        let mut emit = |chunk: &[ReportRow], mut results: Vec<RowResult>, position: u64| {
+            results.sort_by_key(|r| r.line);
+            for (row, result) in chunk.iter().zip(&results) {
+                summary.count(result.outcome);
+                on_row(row, result, position);
+            }
+        };
+        // One chunk is stored while the next is read and decided (the database's threads
+        // and the service's run at once), unless they share a dealer: its rows then wait for
+        // the earlier ones to be stored, as they would one after another.
+        let mut storing: Option<Storing> = None;
         loop {
             let mut chunk = Vec::with_capacity(CHUNK);
+            let mut failed = None;
             while chunk.len() < CHUNK {
                 match rows.next_row() {
                     Ok(Some(r)) => chunk.push(r),
                     Ok(None) => break,
                     Err(e) => {
-                        return Err(AppError::invalid(
-                            "file",
-                            format!("{e} (after {} rows)", summary.rows),
-                        ))
+                        failed = Some(e);
+                        break;
                     }
                 }
+            }
+            let position = rows.position();
+            let overlaps = storing
+                .as_ref()
+                .is_some_and(|s| chunk.iter().any(|r| s.dealers.contains(&r.dealer_code)));
+            if failed.is_some() || chunk.is_empty() || overlaps {
+                if let Some(s) = storing.take() {
+                    let (chunk, results, position) = s.finish().await?;
+                    emit(&chunk, results, position);
+                }
+            }
+            if let Some(e) = failed {
+                return Err(AppError::invalid(
+                    "file",
+                    format!("{e} (after {} rows)", summary.rows),
+                ));
             }
             if chunk.is_empty() {
                 return Ok(summary);
             }
-            let (steps, seen) = self.decide_chunk(who, &chunk, &header, options).await?;
-            let mut results = self.store_steps(steps, &seen).await?;
-            results.sort_by_key(|r| r.line);
-            let position = rows.position();
-            for (row, result) in chunk.iter().zip(&results) {
-                summary.count(result.outcome);
-                on_row(row, result, position);
-            }
+            let decided = match storing.take() {
+                Some(s) => {
+                    let (decided, stored) = futures_util::future::join(
+                        self.decide_chunk(who, &chunk, &header, options),
+                        s.finish(),
+                    )
+                    .await;
+                    let (done, results, at) = stored?;
+                    emit(&done, results, at);
+                    decided
+                }
+                None => self.decide_chunk(who, &chunk, &header, options).await,
+            };
+            let (steps, seen) = decided?;
+            let dealers = chunk.iter().map(|r| r.dealer_code.clone()).collect();
+            // A task of its own, so that storing and deciding run on both of the runtime's
+            // threads; if the import is dropped, the chunk is still stored whole.
+            let app = self.clone();
+            storing = Some(Storing {
+                chunk,
+                position,
+                dealers,
+                task: tokio::spawn(async move { app.store_steps(steps, &seen).await }),
+            });
         }
     }
 
@@ -564,13 +607,35 @@ impl App {
         };
         let rev = self.new_revision(who, &dealer.code, month, expected, &checked, reason);
         // The rows after this one see the report as this one leaves it.
-        state.reports.insert(month, prospect(&rev));
+        state.reports.insert(
+            month,
+            rev.record(rev.expected_revision + 1, rev.late, Some(rev.now)),
+        );
         let mut r = stored(row, outcome, None);
         r.violations = warnings;
         if options.dry_run {
             return done(r);
         }
         Ok(Step::Store(Box::new(rev), r))
+    }
+}
+
+/// A chunk whose revisions are being stored.
+struct Storing {
+    chunk: Vec<ReportRow>,
+    /// Where the file was read up to after the chunk.
+    position: u64,
+    dealers: std::collections::HashSet<String>,
+    task: tokio::task::JoinHandle<AppResult<Vec<RowResult>>>,
+}
+
+impl Storing {
+    /// The chunk, its rows' results and the file's position after it, once stored.
+    async fn finish(self) -> AppResult<(Vec<ReportRow>, Vec<RowResult>, u64)> {
+        let results = self.task.await.map_err(|e| {
+            AppError::Internal(anyhow::anyhow!("storing a chunk of the import failed: {e}"))
+        })??;
+        Ok((self.chunk, results, self.position))
     }
 }
 
@@ -587,22 +652,6 @@ enum Step {
     Done(RowResult),
     /// A revision to store; the row's result once it is stored.
     Store(Box<NewRevision>, RowResult),
-}
-
-/// The report as `rev` will leave it once stored.
-fn prospect(rev: &NewRevision) -> ReportRecord {
-    ReportRecord {
-        dealer_code: rev.dealer_code.clone(),
-        month: rev.month,
-        status: rev.status,
-        revision: rev.expected_revision + 1,
-        values: rev.values.clone(),
-        warnings: rev.warnings.clone(),
-        late: rev.late,
-        first_submitted_at: Some(rev.now),
-        updated_at: rev.now,
-        updated_by: rev.author.clone(),
-    }
 }
 
 fn conflict_violation(message: String) -> CellViolation {

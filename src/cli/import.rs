@@ -53,7 +53,7 @@ fn beside(file: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Runs the import and prints its summary and where the outcome files are.
-pub async fn run(app: &App, args: ImportArgs) -> anyhow::Result<ImportSummary> {
+pub async fn run(app: &std::sync::Arc<App>, args: ImportArgs) -> anyhow::Result<ImportSummary> {
     let encoding = match &args.encoding {
         None => None,
         Some(label) => Some(
@@ -83,7 +83,7 @@ pub async fn run(app: &App, args: ImportArgs) -> anyhow::Result<ImportSummary> {
 /// Imports `rows`; `size` is what their progress counts up to (bytes of a CSV, rows of a
 /// workbook).
 async fn run_rows<R: Read + Send>(
-    app: &App,
+    app: &std::sync::Arc<App>,
     args: &ImportArgs,
     mut rows: ReportRows<R>,
     size: u64,

@@ -184,7 +184,7 @@ impl ImportMutation {
 
 /// Imports `rows`: the summary, the rows listed and the refused rows as CSV.
 async fn import_rows<R: std::io::Read + Send>(
-    app: &crate::app::App,
+    app: &std::sync::Arc<crate::app::App>,
     who: &crate::auth::Principal,
     mut rows: ReportRows<R>,
     options: &ImportOptions,

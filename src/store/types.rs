@@ -105,6 +105,29 @@ pub struct NewRevision {
     pub facts_at: i64,
 }
 
+impl NewRevision {
+    /// The report as this revision leaves it once stored at `revision`.
+    pub fn record(
+        &self,
+        revision: i32,
+        late: bool,
+        first_submitted_at: Option<i64>,
+    ) -> ReportRecord {
+        ReportRecord {
+            dealer_code: self.dealer_code.clone(),
+            month: self.month,
+            status: self.status,
+            revision,
+            values: self.values.clone(),
+            warnings: self.warnings.clone(),
+            late,
+            first_submitted_at,
+            updated_at: self.now,
+            updated_by: self.author.clone(),
+        }
+    }
+}
+
 /// What a writer read of its dealers' submitted reports, as they will stand once its
 /// revisions are stored: by dealer and month, the revision and its values. A recomputation
 /// uses them instead of reading the reports again when every revision still matches.

@@ -102,40 +102,40 @@ macro_rules! common_sql {
                 }
                 // Only what changed is written: an amendment usually moves a few KPIs, and
                 // unchanged facts keep their `updated_at` for incremental pulls.
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE ");
-                match dealers {
-                    // One seek per (month, dealer) of the key.
-                    Some(ds) => {
-                        q.push("dealer_code IN ");
-                        Self::push_list(&mut q, ds.iter());
-                        q.push(" AND month IN ");
-                        Self::push_list(&mut q, months_of(from, to));
-                    }
+                let stored = match dealers {
+                    Some(ds) => Self::facts_of_dealers(&mut *conn, ds, from, to, only).await?,
                     None => {
-                        q.push("month >= ").push_bind(from.index()).push(" AND month <= ").push_bind(to.index());
+                        let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT kpi, month, dealer_code, region_code, numerator, denominator, reason, updated_at FROM kpi_facts WHERE month >= ");
+                        q.push_bind(from.index()).push(" AND month <= ").push_bind(to.index());
+                        if let Some(ids) = only {
+                            q.push(" AND kpi IN ");
+                            Self::push_list(&mut q, ids.iter().copied());
+                        }
+                        q.build().fetch_all(&mut *conn).await?.iter().map(Self::fact_row).collect::<StoreResult<Vec<_>>>()?
                     }
-                }
-                if let Some(ids) = only {
-                    q.push(" AND kpi IN ");
-                    Self::push_list(&mut q, ids.iter().copied());
-                }
+                };
                 let mut stale: std::collections::HashMap<(i16, Month, String), FactRow> = std::collections::HashMap::new();
-                for r in q.build().fetch_all(&mut *conn).await? {
-                    let f = Self::fact_row(&r)?;
+                for f in stored {
                     stale.insert((f.kpi, f.month, f.dealer_code.clone()), f);
                 }
                 // What dealers were shown of a published month stays as it was (held) until
                 // the month is republished: keep each changed fact's old value.
                 let mut held: Vec<HeldFact> = Vec::new();
-                facts.retain(|f| {
+                // Facts not stored yet are inserted; changed ones replaced.
+                let (mut fresh, mut replaced) = (Vec::new(), Vec::new());
+                for f in facts {
                     match stale.remove(&(f.kpi, f.month, f.dealer_code.clone())) {
-                        Some(old) if old.value == f.value => old.region_code != f.region_code,
+                        Some(old) if old.value == f.value => {
+                            if old.region_code != f.region_code {
+                                replaced.push(f);
+                            }
+                        }
                         old => {
-                            held.push(HeldFact { month: f.month, dealer_code: f.dealer_code.clone(), kpi: f.kpi, value: old.map(|o| o.value) });
-                            true
+                            held.push(HeldFact { month: f.month, dealer_code: f.dealer_code.clone(), kpi: f.kpi, value: old.as_ref().map(|o| o.value) });
+                            if old.is_some() { replaced.push(f) } else { fresh.push(f) }
                         }
                     }
-                });
+                }
                 // What is left of `stale` is no longer produced (a report or a region is gone).
                 for (kpi, month, code) in stale.keys() {
                     sqlx::query("DELETE FROM kpi_facts WHERE kpi = $1 AND month = $2 AND dealer_code = $3")
@@ -146,7 +146,7 @@ macro_rules! common_sql {
                         .await?;
                 }
                 held.extend(stale.into_values().map(|old| HeldFact { month: old.month, dealer_code: old.dealer_code, kpi: old.kpi, value: Some(old.value) }));
-                let changed = facts.len() + held.iter().filter(|h| h.value.is_some()).count();
+                let changed = replaced.len() + fresh.len() + held.iter().filter(|h| h.value.is_some()).count();
                 if let (Holds::WhereHeld, Some(ds)) = (holds, dealers) {
                     let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT DISTINCT dealer_code, month FROM published_holds WHERE dealer_code IN ");
                     Self::push_list(&mut q, ds.iter());
@@ -157,7 +157,8 @@ macro_rules! common_sql {
                     held.retain(|h| months.contains(&(h.dealer_code.clone(), h.month.index())));
                 }
                 Self::hold_published_in(&mut *conn, held).await?;
-                Self::insert_facts(&mut *conn, &facts).await?;
+                Self::insert_facts(&mut *conn, &fresh, FactWrite::New).await?;
+                Self::insert_facts(&mut *conn, &replaced, FactWrite::Replace).await?;
                 match dealers {
                     Some(ds) => Self::log_changes(conn, ChangeKind::Facts, ds, Some(from), Some(to)).await?,
                     None => Self::log_change(conn, ChangeKind::Facts, None, Some(from), Some(to)).await?,
@@ -246,7 +247,7 @@ macro_rules! common_sql {
                     }
                     Self::hold_published_in(&mut *conn, held).await?;
                 }
-                Self::insert_facts(&mut *conn, rows).await?;
+                Self::insert_facts(&mut *conn, rows, FactWrite::Replace).await?;
                 Ok(())
             }
 

@@ -86,15 +86,17 @@ macro_rules! reports_sql {
                             .push_bind(rev.now)
                             .push_bind(&rev.author);
                     });
-                    q.push(format!(" ON CONFLICT (dealer_code, month) DO NOTHING RETURNING {REPORT_COLUMNS}"));
-                    let mut inserted: std::collections::HashMap<(String, Month), ReportRecord> = std::collections::HashMap::new();
+                    // The stored report is what was sent: only which rows went in comes back
+                    // (returning the data would read and parse every report again).
+                    q.push(" ON CONFLICT (dealer_code, month) DO NOTHING RETURNING dealer_code, month");
+                    let mut inserted: std::collections::HashSet<(String, i32)> = std::collections::HashSet::new();
                     for r in q.build().fetch_all(&mut *tx).await? {
-                        let record = Self::report_row(&r)?;
-                        inserted.insert((record.dealer_code.clone(), record.month), record);
+                        inserted.insert((r.try_get("dealer_code")?, r.try_get("month")?));
                     }
                     for &i in chunk {
-                        if let Some(record) = inserted.remove(&(revs[i].dealer_code.clone(), revs[i].month)) {
-                            out[i] = Some(Ok(record));
+                        let rev = &revs[i];
+                        if inserted.remove(&(rev.dealer_code.clone(), rev.month.index())) {
+                            out[i] = Some(Ok(rev.record(1, rev.late, Some(rev.now))));
                         }
                     }
                 }
@@ -109,7 +111,7 @@ macro_rules! reports_sql {
                         "UPDATE reports SET status = $3, revision = revision + 1, data = $4, warnings = $5, \
                          late = CASE WHEN first_submitted_at IS NULL THEN $6 ELSE late END, \
                          first_submitted_at = COALESCE(first_submitted_at, $7), updated_at = $7, updated_by = $8 \
-                         WHERE dealer_code = $1 AND month = $2 AND revision = $9 RETURNING {REPORT_COLUMNS}"
+                         WHERE dealer_code = $1 AND month = $2 AND revision = $9 RETURNING revision, late, first_submitted_at"
                     ))
                     .bind(&rev.dealer_code)
                     .bind(rev.month.index())
@@ -123,7 +125,7 @@ macro_rules! reports_sql {
                     .fetch_optional(&mut *tx)
                     .await?;
                     out[i] = Some(match row {
-                        Some(r) => Ok(Self::report_row(&r)?),
+                        Some(r) => Ok(rev.record(r.try_get("revision")?, r.try_get("late")?, r.try_get("first_submitted_at")?)),
                         None => Err(StoreError::Conflict(format!(
                             "the report of {} for {} is no longer at revision {}",
                             rev.dealer_code, rev.month, rev.expected_revision
