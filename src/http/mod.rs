@@ -1,6 +1,8 @@
 //! HTTP: the GraphQL endpoint, GraphiQL, health and readiness, the middleware around them,
 //! and the server loop with its connection limits.
 
+mod assets;
+mod dashboard;
 mod endpoint;
 mod facts;
 mod files;
@@ -72,6 +74,9 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/graphql/ws", get(subscriptions::graphql_ws))
         .route("/graphql/assets/{file}", get(graphiql::asset))
+        .route("/", get(dashboard::page))
+        .route("/dashboard/assets/{file}", get(dashboard::asset))
+        .route("/dashboard/demo-users", get(dashboard::demo_users))
         .route("/reports/template.xlsx", get(files::template))
         .route("/reports/{dealer}/{file}", get(files::report_workbook))
         .route("/packs/{file}", get(files::meeting_pack))
