@@ -87,6 +87,8 @@ pub struct Cfg {
     pub exceptions_page: Option<usize>,
     pub import_rows: usize,
     pub freshness_rounds: usize,
+    /// The service under test, whose CPU time the measured phases read.
+    pub server_pid: Option<u32>,
 }
 
 impl Cli {
@@ -99,6 +101,7 @@ impl Cli {
             exceptions_page: self.exceptions_page.map(|n| n as usize),
             import_rows: self.import_rows as usize,
             freshness_rounds: self.freshness_rounds as usize,
+            server_pid: None,
         }
     }
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::cli::Cfg;
 use crate::client::Gql;
 use crate::measure::{Outcome, Tally};
+use crate::server::cpu_time;
 
 /// Checks the `data` of request `i`.
 pub type Check = Box<dyn Fn(usize, &Value) -> Result<(), String> + Send + Sync>;
@@ -57,7 +58,8 @@ pub async fn measure(name: &str, gql: &Arc<Gql>, load: Load, cfg: &Cfg) -> Outco
     );
     let load = Arc::new(load);
     let warm = drive(gql, &load, cfg.clients, 0, cfg.warmup).await;
-    let start = Instant::now();
+    let cpu = || cfg.server_pid.and_then(cpu_time);
+    let (start, cpu_before) = (Instant::now(), cpu());
     let measured = drive(
         gql,
         &load,
@@ -66,5 +68,9 @@ pub async fn measure(name: &str, gql: &Arc<Gql>, load: Load, cfg: &Cfg) -> Outco
         cfg.warmup + cfg.requests,
     )
     .await;
-    Outcome::new(name, measured, warm, start.elapsed())
+    let mut o = Outcome::new(name, measured, warm, start.elapsed());
+    if let (Some(a), Some(b)) = (cpu_before, cpu()) {
+        o.server_cpu_ms = Some((b - a).as_secs_f64() * 1000.0 / cfg.requests.max(1) as f64);
+    }
+    o
 }

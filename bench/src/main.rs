@@ -112,7 +112,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
         .into_iter()
         .filter(|s| cli.scenarios.is_empty() || cli.scenarios.iter().any(|x| x == s))
         .collect();
-    let cfg = cli.cfg();
+    let mut cfg = cli.cfg();
     let date = chrono::Utc::now().to_rfc3339();
     let secret = tokens::random_secret();
     let generated = match cli.generate {
@@ -132,6 +132,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
     let (server, ready, warm) =
         start_server(&server_bin, &cli.database_url, cli.listen, &secret, &http).await?;
     let pid = server.pid();
+    cfg.server_pid = Some(pid);
     let sampler = RssSampler::start(pid);
 
     let gql = Arc::new(Gql {

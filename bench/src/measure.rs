@@ -57,6 +57,8 @@ pub struct Outcome {
     pub samples: Vec<String>,
     pub notes: String,
     pub extra: Value,
+    /// The server's CPU time per measured request (user and system), in ms.
+    pub server_cpu_ms: Option<f64>,
 }
 
 pub fn round2(x: f64) -> f64 {
@@ -108,6 +110,7 @@ impl Outcome {
             samples,
             notes: String::new(),
             extra: json!({}),
+            server_cpu_ms: None,
         }
     }
 
@@ -131,6 +134,7 @@ impl Outcome {
             "window_s": round2(self.window_s),
             "error_samples": self.samples,
             "notes": self.notes,
+            "server_cpu_ms_per_request": self.server_cpu_ms.map(round2),
             "extra": self.extra,
         })
     }

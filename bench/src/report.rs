@@ -129,7 +129,7 @@ impl Run<'_> {
 
 fn markdown(outcomes: &[Outcome]) -> String {
     let mut s = String::from(
-        "| scenario | requests | errors | p50 ms | p90 ms | p99 ms | max ms | req/s | notes |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
+        "| scenario | requests | errors | p50 ms | p90 ms | p99 ms | max ms | req/s | server CPU ms/req | notes |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
     );
     for o in outcomes {
         let errors = if o.warmup_errors > 0 {
@@ -142,8 +142,9 @@ fn markdown(outcomes: &[Outcome]) -> String {
         } else {
             "—".into()
         };
+        let cpu = o.server_cpu_ms.map_or("—".into(), |c| format!("{c:.2}"));
         s.push_str(&format!(
-            "| {} | {} | {errors} | {:.2} | {:.2} | {:.2} | {:.2} | {rps} | {} |\n",
+            "| {} | {} | {errors} | {:.2} | {:.2} | {:.2} | {:.2} | {rps} | {cpu} | {} |\n",
             o.name, o.requests, o.p50, o.p90, o.p99, o.max, o.notes
         ));
     }

@@ -183,6 +183,17 @@ pub async fn start_server(
     Ok((guard, ready, start.elapsed()))
 }
 
+/// The CPU time the process has used so far (user and system, every thread), from
+/// `/proc/<pid>/stat`, whose clock ticks are 1/100 s on Linux (`USER_HZ`).
+pub fn cpu_time(pid: u32) -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name, in parentheses, may hold spaces: count fields after it.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    let (utime, stime) = (ticks(11)?, ticks(12)?);
+    Some(std::time::Duration::from_millis((utime + stime) * 10))
+}
+
 /// A `Vm…:` line of `/proc/<pid>/status`, in KiB.
 pub fn proc_status_kib(pid: u32, key: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

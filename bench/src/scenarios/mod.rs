@@ -7,6 +7,7 @@ mod import;
 mod management;
 mod reads;
 mod report_input;
+mod rotating;
 mod submit;
 
 use std::sync::Arc;
@@ -21,14 +22,17 @@ use crate::load::measure;
 use crate::measure::Outcome;
 
 /// Every scenario, in the order they run.
-pub const SCENARIOS: [&str; 13] = [
+pub const SCENARIOS: [&str; 16] = [
     "ranking",
+    "ranking_rotating",
     "ranking_rolling12",
     "ranking_achievement",
     "exceptions",
     "scorecard",
     "scorecard_dealer",
+    "scorecard_rotating",
     "trend",
+    "trend_rotating",
     "benchmarks",
     "facts",
     "facts_csv",
@@ -72,6 +76,16 @@ pub async fn run(
                 m,
             );
             vec![measure(name, gql, load, cfg).await]
+        }
+        "ranking_rotating" => {
+            let load = rotating::ranking_rotating(gql, admin, data).await?;
+            vec![measure(name, gql, load, cfg).await]
+        }
+        "scorecard_rotating" => {
+            vec![measure(name, gql, rotating::scorecard_rotating(admin, data), cfg).await]
+        }
+        "trend_rotating" => {
+            vec![measure(name, gql, rotating::trend_rotating(admin, data), cfg).await]
         }
         "ranking_rolling12" => {
             let load = reads::ranking_load(
