@@ -222,6 +222,26 @@ impl Driver {
     }
 }
 
+/// Chromium started headless, every host but 127.0.0.1 unreachable; its event loop and
+/// profile directory, to keep while it runs.
+async fn launch(chromium: PathBuf) -> (Browser, tokio::task::JoinHandle<()>, tempfile::TempDir) {
+    let profile = tempfile::tempdir().unwrap();
+    let config = BrowserConfig::builder()
+        .chrome_executable(chromium)
+        .no_sandbox()
+        .window_size(1400, 1000)
+        .user_data_dir(profile.path())
+        .request_timeout(Duration::from_secs(60))
+        .arg("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
+        .arg("--disable-gpu")
+        .arg("--lang=zh-CN")
+        .build()
+        .unwrap();
+    let (browser, mut handler) = Browser::launch(config).await.expect("Chromium starts");
+    let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
+    (browser, events, profile)
+}
+
 /// Signs in as the demo user `label` from the sign-in screen, in a page of its own.
 async fn sign_in(browser: &Browser, base: &str, label: &str, shots: &std::path::Path) -> Driver {
     let page = browser.new_page("about:blank").await.unwrap();
@@ -356,20 +376,7 @@ async fn every_view_in_a_real_browser_shows_what_the_api_gives() {
         }
     }
     let fields = Value::Object(flat).to_string();
-    let profile = tempfile::tempdir().unwrap();
-    let config = BrowserConfig::builder()
-        .chrome_executable(chromium)
-        .no_sandbox()
-        .window_size(1400, 1000)
-        .user_data_dir(profile.path())
-        .request_timeout(Duration::from_secs(60))
-        .arg("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
-        .arg("--disable-gpu")
-        .arg("--lang=zh-CN")
-        .build()
-        .unwrap();
-    let (mut browser, mut handler) = Browser::launch(config).await.expect("Chromium starts");
-    let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
+    let (mut browser, events, _profile) = launch(chromium).await;
     let mut timings = Vec::new();
     {
         // The OEM: every view; the ranking's first rows, the radar and a trend point
@@ -536,4 +543,97 @@ async fn every_view_in_a_real_browser_shows_what_the_api_gives() {
     // The manager's token stays within its regions (the page holds no rule of its own).
     let _ = manager;
     eprintln!("screenshots: {}", shots.display());
+}
+
+/// How long each view takes to be ready after its click, against a running service named
+/// by `MSI_DASHBOARD_URL` (e.g. `msi-hub serve` on a 10,000-dealer database, development
+/// secret): the figures of docs/benchmarks.md. Skipped without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn views_against_a_running_service() {
+    let Ok(base) = std::env::var("MSI_DASHBOARD_URL") else {
+        eprintln!("skipped: MSI_DASHBOARD_URL is not set");
+        return;
+    };
+    let Some(chromium) = chromium() else { return };
+    let users: Value = reqwest::get(format!("{base}/dashboard/demo-users"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let label = |role: &str| {
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["role"] == role)
+            .map(|u| u["label"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let manager = label("regional_manager");
+    let region = manager.rsplit(' ').next().unwrap().to_string();
+    let dealer = label("dealer");
+    let own = dealer.rsplit(' ').next().unwrap().to_string();
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard-at-scale");
+    std::fs::create_dir_all(&shots).unwrap();
+    let (mut browser, events, _profile) = launch(chromium).await;
+    for (who, start, routes) in [
+        (
+            manager.clone(),
+            "region",
+            vec![
+                (
+                    "ranking",
+                    format!("#/ranking?kpi=first_time_fix&kind=MONTH&scope=REGION&region={region}"),
+                ),
+                (
+                    "ranking",
+                    format!(
+                        "#/ranking?kpi=absorption&kind=ROLLING_12&scope=REGION&region={region}"
+                    ),
+                ),
+                ("dealer", format!("#/dealer/{own}")),
+                ("targets", format!("#/targets?region={region}")),
+                ("region", format!("#/region?region={region}&kpi=absorption")),
+            ],
+        ),
+        (
+            label("oem_admin"),
+            "region",
+            vec![
+                (
+                    "ranking",
+                    "#/ranking?kpi=labor_sales_per_ro&kind=YEAR_TO_DATE&scope=NATION".to_string(),
+                ),
+                ("form", format!("#/form?dealer={own}")),
+            ],
+        ),
+        (
+            dealer.clone(),
+            "dealer",
+            vec![(
+                "ranking",
+                "#/ranking?kpi=first_time_fix&kind=MONTH".to_string(),
+            )],
+        ),
+    ] {
+        let opened = Instant::now();
+        let d = sign_in(&browser, &base, &who, &shots).await;
+        let loaded = opened.elapsed();
+        let took = d.ready(start, Instant::now()).await;
+        eprintln!(
+            "{who}: page and sign-in screen loaded in {} ms; {start} ready {} ms after the click",
+            loaded.as_millis(),
+            took.as_millis()
+        );
+        for (view, route) in routes {
+            let took = d.open(&route, view).await;
+            assert_eq!(d.error().await, None, "{who}: {route}");
+            eprintln!("{who}: {route} ready in {} ms", took.as_millis());
+        }
+        d.shot(&who.replace(' ', "-")).await;
+        d.no_console_errors(&who);
+    }
+    browser.close().await.unwrap();
+    events.abort();
 }

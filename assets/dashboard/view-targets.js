@@ -30,7 +30,10 @@ const EXCEPTIONS = `dealersInScope dealersWithExceptions hasNextPage endCursor
 const AGENDA = `month
       carriedOver { ${ITEM} }
       due { ${ITEM} }
-      uncovered { dealerCode dealerName uncovered exceptions { kind kpi month value percentile guidelineStatus } }`;
+      uncovered { dealerCode dealerName uncovered }`;
+
+/** Dealers of the agenda's uncovered list shown (worst first): a region has ~1,250. */
+const UNCOVERED_SHOWN = 50;
 
 const REGION_Q = `query RegionTargets($region: String!, $year: Int!, $month: Month!, $period: ReportingPeriod!, $scope: ScopeInput) {
   regionTargetProgress(regionCode: $region, year: $year, asOf: $month) { dealers items { ${PROGRESS} } }
@@ -247,13 +250,16 @@ function drawAgenda(a, cat, month) {
   h += '<h4>' + esc(t('targets.due')) + ' (' + a.due.length + ')</h4>' + (a.due.length ? actionTable(a.due, cat, 'due') : '<p class="empty">—</p>');
   h += '<h4>' + esc(t('targets.uncoveredList')) + ' (' + a.uncovered.length + ')</h4>';
   if (!a.uncovered.length) return h + '<p class="empty">—</p>';
+  // Counts only: the exceptions themselves are in the exceptions panel, a page at a time.
   h += '<ul class="uncovered" data-list="uncovered">';
-  for (const d of a.uncovered) {
+  for (const d of a.uncovered.slice(0, UNCOVERED_SHOWN)) {
     h +=
-      '<li data-dealer="' + esc(d.dealerCode) + '"><a href="' + esc(hashOf('dealer', d.dealerCode, { month })) + '">' + esc(d.dealerCode) + '</a> ' + esc(d.dealerName) + ' ' +
-      exceptionSummary(d.exceptions.map((e) => Object.assign({ uncovered: true }, e)), cat) + '</li>';
+      '<li data-dealer="' + esc(d.dealerCode) + '"><a href="' + esc(hashOf('dealer', d.dealerCode, { month })) + '">' + esc(d.dealerCode) + '</a> ' + esc(d.dealerName) +
+      ' <span class="chip" data-count="' + esc(d.uncovered) + '">' + esc(fmtInt(d.uncovered)) + '</span></li>';
   }
-  return h + '</ul>';
+  h += '</ul>';
+  const rest = a.uncovered.length - UNCOVERED_SHOWN;
+  return rest > 0 ? h + '<p class="empty">… +' + esc(fmtInt(rest)) + '</p>' : h;
 }
 
 function actionTable(list, cat, key) {
