@@ -481,10 +481,49 @@ async fn every_view_in_a_real_browser_shows_what_the_api_gives() {
             d.no_console_errors(who);
         }
 
-        // A dealer: its own page, never another dealer's; its form stores a report.
+        // From a portal, the token in the fragment: taken, kept, and gone from the address.
+        let (_, _, bi_token) = token_of("bi_reader");
+        let page = browser.new_page("about:blank").await.unwrap();
+        let portal = Driver {
+            page,
+            errors: Arc::new(Mutex::new(Vec::new())),
+            shots: shots2.to_path_buf(),
+        };
+        portal
+            .page
+            .goto(format!(
+                "{base}/#/ranking?kpi=first_time_fix&month={MONTH}&token={bi_token}"
+            ))
+            .await
+            .unwrap();
+        portal.ready("ranking", Instant::now()).await;
+        let address = portal.js("location.href").await;
+        let address = address.as_str().unwrap();
+        assert!(
+            !address.contains("token=") && address.contains("#/ranking"),
+            "{address}"
+        );
+        assert!(!portal
+            .attrs("tr[data-dealer]", "data-dealer")
+            .await
+            .is_empty());
+
+        // A dealer: its own page, never another dealer's; its ranking and targets; its
+        // form stores a report.
         let d = sign_in(&browser, &base, dealer_label2, shots2).await;
         d.ready("dealer", Instant::now()).await;
         d.shot("dealer-home").await;
+        for (view, route) in [
+            (
+                "ranking",
+                "#/ranking?kpi=first_time_fix&kind=MONTH".to_string(),
+            ),
+            ("targets", format!("#/targets?month={MONTH}")),
+        ] {
+            d.open(&route, view).await;
+            assert_eq!(d.error().await, None, "dealer {view}");
+            d.shot(&format!("dealer-{view}")).await;
+        }
         let other = if own2 == "D00002" { "D00001" } else { "D00002" };
         d.open(
             &format!("#/dealer/{other}?kind=MONTH&month={MONTH}"),
