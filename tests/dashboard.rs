@@ -67,7 +67,8 @@ async fn the_page_and_its_files_are_served_and_demo_users_only_with_the_developm
     assert!(page.headers().contains_key("content-security-policy"));
     let html = page.text().await.unwrap();
     assert!(
-        html.contains(&format!(r#"{{"month": "{MONTH}"}}"#)),
+        html.contains(&format!(r#"{{"month": "{MONTH}", "form": {{"sections":"#))
+            && !html.contains("__MSI_"),
         "{html}"
     );
     assert!(
@@ -120,23 +121,6 @@ async fn the_page_and_its_files_are_served_and_demo_users_only_with_the_developm
     // With a configured secret, nobody can mint tokens from the page.
     let prod = TestApp::spawn().await;
     assert_eq!(get(&prod, "/dashboard/demo-users").await.status(), 404);
-}
-
-/// Chromium, if this machine has it (`.ci/run` installs it and sets `MSI_REQUIRE_BROWSER`).
-fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("MSI_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("MSI_REQUIRE_BROWSER").is_none(),
-        "MSI_REQUIRE_BROWSER is set but there is no Chromium at {}",
-        path.display()
-    );
-    eprintln!("skipped: no Chromium at {}", path.display());
-    None
 }
 
 /// A page driven in Chromium, with what its console reported as errors.
@@ -296,7 +280,9 @@ async fn api(t: &TestApp, token: &str, query: &str, vars: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_view_in_a_real_browser_shows_what_the_api_gives() {
-    let Some(chromium) = chromium() else { return };
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
     let t = demo().await;
     let users = demo_users(&t).await;
     let token_of = |role: &str| users.iter().find(|u| u.1 == role).unwrap().clone();
@@ -593,7 +579,9 @@ async fn views_against_a_running_service() {
         eprintln!("skipped: MSI_DASHBOARD_URL is not set");
         return;
     };
-    let Some(chromium) = chromium() else { return };
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
     let users: Value = reqwest::get(format!("{base}/dashboard/demo-users"))
         .await
         .unwrap()

@@ -68,27 +68,6 @@ async fn the_page_names_no_other_host_and_every_file_it_loads_is_served() {
     }
 }
 
-/// Chromium, if this machine has it (`.ci/run` installs it and sets `MSI_REQUIRE_BROWSER`,
-/// so that CI cannot skip the test).
-fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("MSI_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("MSI_REQUIRE_BROWSER").is_none(),
-        "MSI_REQUIRE_BROWSER is set but there is no Chromium at {}",
-        path.display()
-    );
-    eprintln!(
-        "skipped: no Chromium at {} (apt-get install chromium)",
-        path.display()
-    );
-    None
-}
-
 /// Runs headless Chromium on `url` with every host but 127.0.0.1 unreachable; what it
 /// printed on standard output.
 fn headless(chromium: &PathBuf, url: &str, action: &[&str]) -> String {
@@ -117,7 +96,9 @@ fn headless(chromium: &PathBuf, url: &str, action: &[&str]) -> String {
 
 #[tokio::test]
 async fn offline_graphiql_shows_the_editor_and_the_schema_in_a_real_browser() {
-    let Some(chromium) = chromium() else { return };
+    let Some(chromium) = common::chromium() else {
+        return;
+    };
     let t = TestApp::spawn().await;
     t.seed_network().await;
     let url = format!("{}/graphql#token={}", t.base, t.admin());

@@ -2,8 +2,8 @@
  * MSI Hub dashboard: the dealer's report form (`#/form?dealer=D00001&month=2026-10`).
  *
  * - The MSI form by section: the raw fields of `ReportInput` in form order, with their
- *   Chinese labels (as schema.graphql documents them; the API has no form catalog query,
- *   so the table below mirrors src/domain/fields.rs). Inputs are `input[name=<field>]`,
+ *   Chinese labels, as the server lays them out in the page (`form` of the page's JSON,
+ *   from src/domain/fields.rs and totals.rs). Inputs are `input[name=<field>]`,
  *   the field's camelCase name (unique across sections: `roDelivered`).
  * - Loaded with `report(dealerCode, month)`; the computed totals (blue cells) are worked
  *   out while one types, as the server computes them (exact, in fen / hundredths).
@@ -21,187 +21,18 @@ import { t, lang } from './i18n.js';
 import { esc, fmtDecimal, fmtInt, fmtDateTime, defaultMonth, isMonth } from './format.js';
 import { monthInput, bindParams, statusBadge } from './ui.js';
 
-/** Sections in form order: `[field, kind, 中文, English]`; kinds as src/domain/fields.rs. */
-const SECTIONS = [
-  {
-    key: 'period',
-    zh: '报告期',
-    en: 'Period',
-    fields: [
-      ['workingDays', 'Count', '工作天数', 'Working days'],
-    ],
-  },
-  {
-    key: 'capacity',
-    zh: '维修能力',
-    en: 'Service capacity',
-    fields: [
-      ['receptionBays', 'Count', '接待工位', 'Reception bays'],
-      ['generalRepairBays', 'Count', '一般修理工位', 'General repair bays'],
-      ['expressBays', 'Count', '快修工位', 'Express bays'],
-      ['bodyBays', 'Count', '钣金工位', 'Body bays'],
-      ['paintBays', 'Count', '喷漆工位', 'Paint bays'],
-      ['serviceAdvisors', 'Count', '接车员', 'Service advisors'],
-      ['mechanics', 'Count', '机电工', 'Mechanics'],
-      ['bodyTechs', 'Count', '钣金工', 'Body techs'],
-      ['painters', 'Count', '喷漆工', 'Painters'],
-      ['washers', 'Count', '洗车工', 'Washers'],
-      ['techniciansTotal', 'Count', '技术人员', 'Technicians (total)'],
-      ['techniciansLevel1', 'Count', '一级技术员', 'Level-1 technicians'],
-      ['techniciansLevel2', 'Count', '二级技术员', 'Level-2 technicians'],
-      ['indirectStaff', 'Count', '间接人员', 'Indirect staff'],
-    ],
-  },
-  {
-    key: 'repairOrders',
-    zh: '维修台次',
-    en: 'Repair orders',
-    fields: [
-      ['roPaidMaintenance', 'Count', '有费定保台数', 'Paid maintenance ROs'],
-      ['roPaidRepair', 'Count', '有费修理台数', 'Paid repair ROs'],
-      ['roFreeInspection', 'Count', '免费定检台数', 'Free inspection ROs'],
-      ['roFreeRepair', 'Count', '免费修理台数', 'Free repair ROs'],
-      ['roWarranty', 'Count', '索赔修理台数', 'Warranty ROs'],
-      ['roInternal', 'Count', '内部台数', 'Internal ROs'],
-      ['roBrand', 'Count', '品牌车维修台次', 'Brand-vehicle ROs'],
-      ['roCustomerPayBrand', 'Count', '品牌车客户付费台次', 'Brand customer-pay ROs'],
-      ['roDelivered', 'Count', '交车台数', 'ROs delivered'],
-      ['roMechanicalDelivered', 'Count', '机电修理交车台数', 'Mechanical ROs delivered'],
-      ['roBodyPaintDelivered', 'Count', '钣喷修理交车台数', 'Body & paint ROs delivered'],
-      ['roBodyDelivered', 'Count', '钣金交车台数', 'Body ROs delivered'],
-      ['roPaintDelivered', 'Count', '喷漆交车台数', 'Paint ROs delivered'],
-      ['roExpressDelivered', 'Count', '快速保养交车台数', 'Express maintenance delivered'],
-      ['roWashed', 'Count', '洗车台数', 'Cars washed'],
-      ['roComebacks', 'Count', '返修台数', 'Comebacks'],
-      ['roSameDayIn', 'Count', '当日进厂台数', 'Arrived today'],
-      ['roSameDayOut', 'Count', '当天交车台数', 'Delivered same day'],
-      ['roWithinEstimate', 'Count', '估价范围内完成台数', 'Finished within estimate'],
-      ['roOnTime', 'Count', '预定时间内完成台数', 'Finished on time'],
-      ['roEstimateGiven', 'Count', '估价提示车辆数', 'Estimates given'],
-      ['appointments', 'Count', '预约台次', 'Appointments'],
-      ['appointmentsKept', 'Count', '预约成功台次', 'Appointments kept'],
-    ],
-  },
-  {
-    key: 'revenue',
-    zh: '销售收入',
-    en: 'Revenue',
-    fields: [
-      ['laborRevenueCustomer', 'Money', '客户支付工时销售', 'Customer-pay labor revenue'],
-      ['laborRevenueWarranty', 'Money', '保修工时销售', 'Warranty labor revenue'],
-      ['laborRevenueInternal', 'Money', '内部工时销售', 'Internal labor revenue'],
-      ['partsRevenueMechanical', 'Money', '机电零件营业额', 'Mechanical parts revenue'],
-      ['partsRevenueBodyPaint', 'Money', '钣喷零件营业额', 'Body & paint parts revenue'],
-      ['partsRevenueInternal', 'Money', '零件内销营业额', 'Parts internal sales'],
-      ['bodyPaintRevenue', 'Money', '钣喷修理营业额', 'Body & paint revenue'],
-      ['maintenanceRevenue', 'Money', '定保营业额', 'Maintenance revenue'],
-      ['generalRepairRevenue', 'Money', '一般维修营业额', 'General repair revenue'],
-      ['subletRevenue', 'Money', '外包营业额', 'Sublet revenue'],
-      ['accessoryRevenue', 'Money', '精品营业额', 'Accessory revenue'],
-      ['laborRevenueBrand', 'Money', '品牌车工时费', 'Brand-vehicle labor revenue'],
-      ['partsRevenueBrand', 'Money', '品牌车零件内销营业额', 'Brand parts internal sales'],
-    ],
-  },
-  {
-    key: 'productivity',
-    zh: '劳动生产率',
-    en: 'Labor productivity',
-    fields: [
-      ['hoursAttended', 'Hours', '上班工时', 'Hours attended'],
-      ['hoursWorked', 'Hours', '实际工时', 'Hours worked'],
-      ['hoursSold', 'Hours', '售出工时', 'Hours sold'],
-      ['technicianWages', 'Money', '技师工资', 'Technician wages'],
-    ],
-  },
-  {
-    key: 'parts',
-    zh: '零件管理',
-    en: 'Parts',
-    fields: [
-      ['partsInventoryBegin', 'Money', '月初库存', 'Parts inventory begin'],
-      ['partsInventoryEnd', 'Money', '月末库存', 'Parts inventory end'],
-      ['partsCostOfSales', 'Money', '零件销售成本', 'Parts cost of sales'],
-      ['partsLinesRequested', 'Count', '工单零件需求数', 'Parts lines requested'],
-      ['partsLinesFilledFromStock', 'Count', '完全由库存满足数', 'Parts lines filled from stock'],
-    ],
-  },
-  {
-    key: 'customers',
-    zh: '客户资源',
-    en: 'Customer base',
-    fields: [
-      ['vehiclesInOperation', 'Count', '保有量', 'Vehicles in operation'],
-      ['managedCustomers', 'Count', '管理内用户数', 'Managed customers'],
-      ['newCustomers', 'Count', '当月新用户数', 'New customers'],
-      ['newManagedFromOwnSales', 'Count', '新增加管理内用户数(自店销售)', 'New managed customers (own sales)'],
-      ['ownSalesUnits', 'Count', '自店销售台数', 'Own sales units'],
-      ['warrantyRegistrations', 'Count', '保修登记车辆数', 'Warranty registrations'],
-      ['firstServicesOfOwnSales', 'Count', '回店首保车辆数', 'First services of own sales'],
-      ['customerFiles', 'Count', '顾客资料数', 'Customer files'],
-      ['customerFilesAccurate', 'Count', '必备项目正确的顾客资料数', 'Customer files accurate'],
-      ['customerFilesGeneral', 'Count', '一般顾客资料数', 'Customer files general'],
-      ['customerFilesLoyal', 'Count', '忠诚顾客资料数', 'Customer files loyal'],
-    ],
-  },
-  {
-    key: 'crm',
-    zh: '客户关系',
-    en: 'Customer relations (CRM)',
-    fields: [
-      ['pmDue', 'Count', '定期保养对象车辆数', 'PM due'],
-      ['pmContacted', 'Count', '联系成功车辆数', 'PM contacted'],
-      ['pmInvited', 'Count', '邀请对象车辆数', 'PM invited'],
-      ['pmInvitedArrived', 'Count', '被邀请车辆实际来厂数', 'PM invited and arrived'],
-      ['followupsDue', 'Count', '跟踪服务对象数', 'Follow-ups due'],
-      ['followupsDone', 'Count', '跟踪服务成功数', 'Follow-ups done'],
-      ['complaintsFound', 'Count', '不满意见数', 'Complaints found'],
-      ['complaintsResolved', 'Count', '不满意见解决数', 'Complaints resolved'],
-      ['complaintsFormal', 'Count', '投诉数', 'Complaints formal'],
-      ['csiScore', 'Score', '满意度得分', 'CSI score (optional)'],
-    ],
-  },
-  {
-    key: 'hr',
-    zh: '人力资源开发',
-    en: 'HR development',
-    fields: [
-      ['serviceStaffTotal', 'Count', '服务人员总数', 'Service staff total'],
-      ['staffResigned', 'Count', '离职人数', 'Staff resigned'],
-      ['trainingHours', 'Hours', '培训工时', 'Training hours'],
-    ],
-  },
-  {
-    key: 'financials',
-    zh: '财务指标',
-    en: 'Financials',
-    fields: [
-      ['grossProfitLabor', 'Profit', '工时毛利', 'Labor gross profit'],
-      ['grossProfitParts', 'Profit', '零件毛利', 'Parts gross profit'],
-      ['grossProfitOther', 'Profit', '其他毛利', 'Other gross profit'],
-      ['fixedExpenses', 'Money', '固定费用', 'Fixed expenses'],
-      ['dealershipExpensesTotal', 'Money', '全店费用', 'Dealership expenses total'],
-    ],
-  },
-];
+/**
+ * The form's layout as the server puts it in the page (from its field and total tables):
+ * sections in form order `{key, zh, en, fields: [[field, kind, 中文, English]]}` and the
+ * computed totals (blue cells) `[name, kind, 中文, English, parts (+ each)]`.
+ */
+const FORM = JSON.parse(document.getElementById('msi-dashboard').textContent).form;
+const SECTIONS = FORM.sections;
+const TOTALS = FORM.totals;
 
 const INT_KINDS = new Set(['Count']);
 const FIELD_SECTION = new Map();
 for (const s of SECTIONS) for (const f of s.fields) FIELD_SECTION.set(f[0], s.key);
-
-/** The computed totals (blue cells): [name, kind, 中文, English, parts (+ each)]. */
-const TOTALS = [
-  ['roPaid', 'Count', '有费服务台数', 'Paid ROs', ['roPaidMaintenance', 'roPaidRepair']],
-  ['roFree', 'Count', '免费服务台数', 'Free ROs', ['roFreeInspection', 'roFreeRepair']],
-  ['roTotal', 'Count', '总服务台数', 'Total service ROs', ['roPaidMaintenance', 'roPaidRepair', 'roFreeInspection', 'roFreeRepair']],
-  ['roAll', 'Count', '全部维修台数', 'All ROs', ['roPaidMaintenance', 'roPaidRepair', 'roFreeInspection', 'roFreeRepair', 'roWarranty', 'roInternal']],
-  ['laborRevenueTotal', 'Money', '工时总销售', 'Labor revenue total', ['laborRevenueCustomer', 'laborRevenueWarranty', 'laborRevenueInternal']],
-  ['partsRevenueTotal', 'Money', '零件总营业额', 'Parts revenue total', ['partsRevenueMechanical', 'partsRevenueBodyPaint', 'partsRevenueInternal']],
-  [
-    'serviceRevenueTotal', 'Money', '总服务收入', 'Service revenue total',
-    ['laborRevenueCustomer', 'laborRevenueWarranty', 'laborRevenueInternal', 'partsRevenueMechanical', 'partsRevenueBodyPaint', 'partsRevenueInternal', 'subletRevenue', 'accessoryRevenue'],
-  ],
-  ['grossProfitTotal', 'Profit', '总毛利', 'Gross profit total', ['grossProfitLabor', 'grossProfitParts', 'grossProfitOther']],
-];
 
 const VALUES = SECTIONS.map((s) => s.key + ' { ' + s.fields.map((f) => f[0]).join(' ') + ' }').join('\n      ');
 const TOTAL_FIELDS = TOTALS.map((x) => x[0]).join(' ');

@@ -224,6 +224,16 @@ pub const ADDED_FIELDS: &[(Field, i32, u32)] = &[
     (Field::parts_revenue_brand, 2027, 1),
 ];
 
+/// The English label of a field, section or total, from its code: `working_days` →
+/// `Working days` (the workbook's and the dashboard's second language).
+pub fn english(code: &str) -> String {
+    let mut s = code.replace('_', " ");
+    if let Some(first) = s.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    s
+}
+
 /// One row of the field catalog.
 #[derive(Debug)]
 pub struct FieldDef {

@@ -4,6 +4,7 @@ mod error;
 mod events;
 #[cfg(feature = "fault-injection")]
 mod faults;
+mod form;
 mod guards;
 mod import;
 mod kpi;
@@ -25,6 +26,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, MergedObject, Request, SDLExportOptions, Schema};
 
 pub use error::to_gql;
+pub use form::form_layout;
 pub use limits::{execute, MAX_COMPLEXITY, MAX_DEPTH, MAX_FIELDS, MAX_ROOT_FIELDS};
 pub use loaders::{DealerLoader, RegionHistoryLoader};
 pub use mutation::MutationRoot;

@@ -105,7 +105,7 @@ macro_rules! graphql_report_types {
 crate::with_report_fields!(graphql_report_types);
 
 /// `snake_case` to `camelCase`, as async-graphql names fields.
-fn camel(s: &str) -> String {
+pub(crate) fn camel(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut upper = false;
     for c in s.chars() {

@@ -45,10 +45,19 @@ const ASSETS: [Asset; 14] = [
 
 static ETAGS: LazyLock<Vec<String>> = LazyLock::new(|| assets::etags(&ASSETS));
 
+/// The page with the report form's layout in it (it holds no copy of the field table).
+static PAGE_WITH_FORM: LazyLock<String> = LazyLock::new(|| {
+    // Inside a <script> element: no `</` may end it early.
+    let form = crate::graphql::form_layout()
+        .to_string()
+        .replace("</", "<\\/");
+    PAGE.replace("\"__MSI_FORM__\"", &form)
+});
+
 /// `GET /`: the page, its views opening on last month (the latest whole month).
 pub async fn page(State(state): State<HttpState>) -> Response {
     let month = state.app.current_month().plus(-1).to_string();
-    assets::page(PAGE.replace("__MSI_MONTH__", &month))
+    assets::page(PAGE_WITH_FORM.replace("__MSI_MONTH__", &month))
 }
 
 /// `GET /dashboard/assets/{file}`.

@@ -472,3 +472,24 @@ pub async fn stored(t: &TestApp, dealer: &str, month: &str) -> (Value, Vec<i64>)
         .collect();
     (data["report"].clone(), revs)
 }
+
+/// Chromium, if this machine has it (`.ci/run` installs it and sets `MSI_REQUIRE_BROWSER`,
+/// so that CI cannot skip the test).
+pub fn chromium() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("MSI_CHROMIUM")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("/usr/bin/chromium"));
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("MSI_REQUIRE_BROWSER").is_none(),
+        "MSI_REQUIRE_BROWSER is set but there is no Chromium at {}",
+        path.display()
+    );
+    eprintln!(
+        "skipped: no Chromium at {} (apt-get install chromium)",
+        path.display()
+    );
+    None
+}

@@ -9,6 +9,7 @@ use super::{
     CODE_COL, DEALER_ROW, FIRST_ROW, FORM_VERSION, LAST_COL, MONTH_ROW, REVISION_ROW, RULE_COL,
     SHEET, VALUE_COL, VERSION_ROW,
 };
+use crate::domain::fields::english;
 use crate::domain::report::display_value;
 use crate::domain::report::TOTALS;
 use crate::domain::{Field, FieldKind, Month, Section, Values, FIELDS};
@@ -23,15 +24,6 @@ pub struct ReportSheet<'a> {
     pub revision: Option<i32>,
     pub values: Option<&'a Values>,
     pub last_month: Option<&'a Values>,
-}
-
-/// `working_days` → `Working days`.
-fn english(code: &str) -> String {
-    let mut s = code.replace('_', " ");
-    if let Some(first) = s.get_mut(0..1) {
-        first.make_ascii_uppercase();
-    }
-    s
 }
 
 /// The rule of a field's cell, in both languages.
