@@ -6,7 +6,7 @@
 //! not a plain GraphQL name, or beyond the first [`MAX_OPERATIONS`] seen, counts as `other`.
 
 use std::collections::HashSet;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -65,6 +65,9 @@ pub struct Gauges {
     pub months_loaded: u64,
     /// Changes in the database's log this replica has not followed yet.
     pub change_log_lag: u64,
+    /// Reads of the change log since start, and their time in all (µs).
+    pub change_log_reads: u64,
+    pub change_log_read_micros: u64,
     pub pool_open: u64,
     pub pool_idle: u64,
     pub pool_max: u64,
@@ -82,6 +85,10 @@ pub struct Metrics {
     kpi_cache_bytes: Gauge<u64, AtomicU64>,
     months_loaded: Gauge<u64, AtomicU64>,
     change_log_lag: Gauge<u64, AtomicU64>,
+    change_log_reads: Counter,
+    change_log_reads_seen: AtomicU64,
+    change_log_read_seconds: Counter<f64, AtomicU64>,
+    change_log_read_micros_seen: AtomicU64,
     pool_open: Gauge<u64, AtomicU64>,
     pool_idle: Gauge<u64, AtomicU64>,
     pool_max: Gauge<u64, AtomicU64>,
@@ -145,6 +152,18 @@ impl Metrics {
             "change_log_lag",
             "Changes in the database's change log this replica has not applied yet",
         );
+        let change_log_reads = Counter::default();
+        registry.register(
+            "change_log_reads",
+            "Reads of the change log by this replica's KPI cache (at most one per KPI query, shared by the queries that arrive while one runs)",
+            change_log_reads.clone(),
+        );
+        let change_log_read_seconds = Counter::<f64, AtomicU64>::default();
+        registry.register(
+            "change_log_read_seconds",
+            "Time this replica's KPI cache has spent reading the change log (waiting for the database included)",
+            change_log_read_seconds.clone(),
+        );
         let pool_open = gauge(
             &mut registry,
             "db_pool_connections",
@@ -174,6 +193,10 @@ impl Metrics {
             kpi_cache_bytes,
             months_loaded,
             change_log_lag,
+            change_log_reads,
+            change_log_reads_seen: AtomicU64::new(0),
+            change_log_read_seconds,
+            change_log_read_micros_seen: AtomicU64::new(0),
             pool_open,
             pool_idle,
             pool_max,
@@ -247,6 +270,20 @@ impl Metrics {
         self.kpi_cache_bytes.set(gauges.kpi_cache_bytes);
         self.months_loaded.set(gauges.months_loaded);
         self.change_log_lag.set(gauges.change_log_lag);
+        // A counter moves by what was read since the last scrape (scrapes may overlap).
+        let seen = self
+            .change_log_reads_seen
+            .fetch_max(gauges.change_log_reads, Ordering::Relaxed);
+        if gauges.change_log_reads > seen {
+            self.change_log_reads.inc_by(gauges.change_log_reads - seen);
+        }
+        let seen = self
+            .change_log_read_micros_seen
+            .fetch_max(gauges.change_log_read_micros, Ordering::Relaxed);
+        if gauges.change_log_read_micros > seen {
+            self.change_log_read_seconds
+                .inc_by((gauges.change_log_read_micros - seen) as f64 / 1e6);
+        }
         self.pool_open.set(gauges.pool_open);
         self.pool_idle.set(gauges.pool_idle);
         self.pool_max.set(gauges.pool_max);
@@ -282,8 +319,14 @@ mod tests {
         m.request("Ranking".into(), Outcome::Ok, 0.002, &[]);
         m.request("anonymous".into(), Outcome::Error, 0.001, &["FORBIDDEN"]);
         m.reports_stored(3, 1);
+        m.encode(Gauges {
+            change_log_reads: 5,
+            ..Default::default()
+        });
         let text = m.encode(Gauges {
             months_loaded: 36,
+            change_log_reads: 7,
+            change_log_read_micros: 2500,
             ..Default::default()
         });
         for line in [
@@ -292,6 +335,8 @@ mod tests {
             "msi_reports_stored_total{kind=\"submitted\"} 3",
             "msi_reports_stored_total{kind=\"amended\"} 1",
             "msi_kpi_cache_months 36",
+            "msi_change_log_reads_total 7",
+            "msi_change_log_read_seconds_total 0.0025",
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }

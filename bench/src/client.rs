@@ -67,6 +67,14 @@ impl Gql {
         }
     }
 
+    /// A counter of the service's `/metrics` (`None` when it cannot be read).
+    pub async fn counter(&self, name: &str) -> Option<f64> {
+        let url = self.url.strip_suffix("/graphql")?.to_string() + "/metrics";
+        let text = self.http.get(url).send().await.ok()?.text().await.ok()?;
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+    }
+
     pub async fn ok(&self, token: &str, query: &str, variables: Value) -> anyhow::Result<Value> {
         self.timed(token, query, &variables)
             .await

@@ -59,6 +59,9 @@ pub async fn measure(name: &str, gql: &Arc<Gql>, load: Load, cfg: &Cfg) -> Outco
     let load = Arc::new(load);
     let warm = drive(gql, &load, cfg.clients, 0, cfg.warmup).await;
     let cpu = || cfg.server_pid.and_then(cpu_time);
+    const LOG_READS: &str = "msi_change_log_reads_total";
+    const LOG_SECONDS: &str = "msi_change_log_read_seconds_total";
+    let reads_before = (gql.counter(LOG_READS).await, gql.counter(LOG_SECONDS).await);
     let (start, cpu_before) = (Instant::now(), cpu());
     let measured = drive(
         gql,
@@ -72,5 +75,8 @@ pub async fn measure(name: &str, gql: &Arc<Gql>, load: Load, cfg: &Cfg) -> Outco
     if let (Some(a), Some(b)) = (cpu_before, cpu()) {
         o.server_cpu_ms = Some((b - a).as_secs_f64() * 1000.0 / cfg.requests.max(1) as f64);
     }
+    let per_request = |a: Option<f64>, b: Option<f64>| Some((b? - a?) / cfg.requests.max(1) as f64);
+    o.log_reads = per_request(reads_before.0, gql.counter(LOG_READS).await);
+    o.log_read_ms = per_request(reads_before.1, gql.counter(LOG_SECONDS).await).map(|s| s * 1000.0);
     o
 }

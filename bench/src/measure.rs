@@ -59,6 +59,10 @@ pub struct Outcome {
     pub extra: Value,
     /// The server's CPU time per measured request (user and system), in ms.
     pub server_cpu_ms: Option<f64>,
+    /// Reads of the change log per measured request (following other replicas' writes),
+    /// and their time per request (ms).
+    pub log_reads: Option<f64>,
+    pub log_read_ms: Option<f64>,
 }
 
 pub fn round2(x: f64) -> f64 {
@@ -111,6 +115,8 @@ impl Outcome {
             notes: String::new(),
             extra: json!({}),
             server_cpu_ms: None,
+            log_reads: None,
+            log_read_ms: None,
         }
     }
 
@@ -135,6 +141,8 @@ impl Outcome {
             "error_samples": self.samples,
             "notes": self.notes,
             "server_cpu_ms_per_request": self.server_cpu_ms.map(round2),
+            "change_log_reads_per_request": self.log_reads.map(round2),
+            "change_log_read_ms_per_request": self.log_read_ms.map(|x| (x * 1000.0).round() / 1000.0),
             "extra": self.extra,
         })
     }

@@ -129,7 +129,7 @@ impl Run<'_> {
 
 fn markdown(outcomes: &[Outcome]) -> String {
     let mut s = String::from(
-        "| scenario | requests | errors | p50 ms | p90 ms | p99 ms | max ms | req/s | server CPU ms/req | notes |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+        "| scenario | requests | errors | p50 ms | p90 ms | p99 ms | max ms | req/s | server CPU ms/req | log reads/req (ms/req) | notes |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
     );
     for o in outcomes {
         let errors = if o.warmup_errors > 0 {
@@ -143,8 +143,13 @@ fn markdown(outcomes: &[Outcome]) -> String {
             "—".into()
         };
         let cpu = o.server_cpu_ms.map_or("—".into(), |c| format!("{c:.2}"));
+        let reads = match (o.log_reads, o.log_read_ms) {
+            (Some(r), Some(ms)) => format!("{r:.2} ({ms:.3})"),
+            (Some(r), None) => format!("{r:.2}"),
+            _ => "—".into(),
+        };
         s.push_str(&format!(
-            "| {} | {} | {errors} | {:.2} | {:.2} | {:.2} | {:.2} | {rps} | {cpu} | {} |\n",
+            "| {} | {} | {errors} | {:.2} | {:.2} | {:.2} | {:.2} | {rps} | {cpu} | {reads} | {} |\n",
             o.name, o.requests, o.p50, o.p90, o.p99, o.max, o.notes
         ));
     }

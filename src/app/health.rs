@@ -12,6 +12,7 @@ impl App {
     pub async fn metrics_text(&self) -> String {
         let pool = self.store.pool_use();
         let followed = self.cache.followed_change();
+        let (log_reads, log_read_micros) = self.cache.log_reads();
         let lag = match self.store.last_change().await {
             Ok(last) => (last - followed).max(0) as u64,
             Err(e) => {
@@ -23,6 +24,8 @@ impl App {
             kpi_cache_bytes: self.cache.bytes() as u64,
             months_loaded: self.cache.months_loaded() as u64,
             change_log_lag: lag,
+            change_log_reads: log_reads,
+            change_log_read_micros: log_read_micros,
             pool_open: pool.open as u64,
             pool_idle: pool.idle as u64,
             pool_max: pool.max as u64,

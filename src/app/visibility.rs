@@ -136,6 +136,15 @@ impl Viewer<'_> {
         }
     }
 
+    /// A group's pooled value as this caller may see it (what [`Viewer::figures`] shows),
+    /// from its sums alone.
+    pub fn pooled(&self, sums: &Aggregate) -> Option<f64> {
+        if self.is_dealer() && !self.rules.judge(sums).shown() {
+            return None;
+        }
+        sums.pooled
+    }
+
     /// Whether the caller sees dealer `i`'s own figures in `group` over `range` (for a
     /// region, its months there; otherwise all its months of the range).
     pub fn sees_dealer(

@@ -1,7 +1,7 @@
 //! A group's KPI values best first, and where a value stands among them.
 
 use super::kpi::Direction;
-use super::stats::Standing;
+use super::standing::Standing;
 
 /// Values per block of the index: 32 values are four cache lines.
 const BLOCK: usize = 32;
@@ -114,7 +114,7 @@ impl BestFirst {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::stats::standings;
+    use crate::domain::standing::standings;
 
     #[test]
     fn standings_by_the_index_equal_the_sorted_ones() {

@@ -14,6 +14,7 @@ pub mod period;
 #[cfg(test)]
 mod properties;
 pub mod report;
+pub mod standing;
 pub mod stats;
 pub mod targets;
 pub mod text;

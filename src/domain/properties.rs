@@ -9,7 +9,8 @@ use rust_decimal::Decimal;
 use super::best_first::BestFirst;
 use super::kpi::{dealer_facts, Param, ParamValue, KPIS};
 use super::report::{check, RawReport, Values};
-use super::stats::{aggregate, quantile, standings, Pair};
+use super::standing::{standing_among, standings, standings_among};
+use super::stats::{aggregate, quantile, Pair};
 use super::{Completeness, Month, FIELDS};
 
 /// Any decimal rust_decimal can hold: mantissas up to 96 bits, any scale.
@@ -184,6 +185,13 @@ proptest! {
         if let Some(s) = a.largest_share {
             prop_assert!(s > 0.0 && s <= 1.0);
         }
+        // The quantiles found by selection are those of the sorted values, exactly.
+        let mut sorted: Vec<f64> = valued.iter().filter_map(|p| kpi.value(p.num, p.den)).collect();
+        sorted.sort_by(f64::total_cmp);
+        prop_assert_eq!(
+            (a.p25, a.median, a.p75, a.min, a.max),
+            (quantile(&sorted, 0.25), quantile(&sorted, 0.5), quantile(&sorted, 0.75), sorted.first().copied(), sorted.last().copied())
+        );
     }
 
     #[test]
@@ -212,7 +220,13 @@ proptest! {
                 prop_assert_eq!(s.rank, rank);
                 prop_assert!((s.percentile - percentile).abs() < 1e-9);
                 prop_assert_eq!(sorted.standing(*x), s);
+                prop_assert_eq!(standing_among(&values, *x, direction), s);
             }
+            // A few values' standings in one pass: the same.
+            let few: Vec<f64> = values.iter().step_by(3).copied().collect();
+            let all = standings(&values, direction);
+            let want: Vec<_> = all.iter().step_by(3).copied().collect();
+            prop_assert_eq!(standings_among(&values, &few, direction), want);
         }
     }
 }

@@ -5,8 +5,7 @@
 //! linearly between order statistics (as Excel's PERCENTILE.INC): the median of an even
 //! count is the mean of the two middle values.
 
-use super::best_first::BestFirst;
-use super::kpi::{Direction, KpiDef};
+use super::kpi::KpiDef;
 
 /// A KPI over a group of dealers.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,67 +35,140 @@ pub struct Pair {
     pub den: i64,
 }
 
-/// Aggregates the dealers' pairs and returns their values best first too, sorting once.
-pub fn summarize(kpi: &KpiDef, pairs: &[Pair], missing: usize) -> (Aggregate, BestFirst) {
-    let mut values: Vec<f64> = pairs
-        .iter()
-        .filter_map(|p| kpi.value(p.num, p.den))
-        .collect();
-    values.sort_unstable_by(f64::total_cmp);
-    let a = aggregate_sorted(kpi, pairs, missing, &values);
-    if kpi.direction == Direction::HigherIsBetter {
-        values.reverse();
+/// A pair with its value, when it has one.
+pub fn valued(kpi: &KpiDef, pair: Option<Pair>) -> Option<(Pair, f64)> {
+    pair.and_then(|p| Some((p, kpi.value(p.num, p.den)?)))
+}
+
+/// A group's figures as its members are added, one dealer at a time.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    numerator: i128,
+    denominator: i128,
+    largest: i64,
+    missing: usize,
+    values: Vec<f64>,
+}
+
+impl Tally {
+    /// A tally with room for `members` values.
+    pub fn with_capacity(members: usize) -> Tally {
+        Tally {
+            values: Vec::with_capacity(members),
+            ..Tally::default()
+        }
     }
-    (a, BestFirst::new(values, kpi.direction))
+
+    /// Adds a member: its pair over the period, or `None` when it has no value.
+    pub fn add(&mut self, kpi: &KpiDef, pair: Option<Pair>) {
+        self.add_valued(valued(kpi, pair));
+    }
+
+    /// Adds a member with its pair and value as [`valued`] gives them (a dealer counted in
+    /// several groups is valued once).
+    pub fn add_valued(&mut self, valued: Option<(Pair, f64)>) {
+        match valued {
+            Some((p, v)) => {
+                self.numerator += i128::from(p.num);
+                self.denominator += i128::from(p.den);
+                self.largest = self.largest.max(p.den);
+                self.values.push(v);
+            }
+            None => self.missing += 1,
+        }
+    }
+
+    /// The group's sums alone: its aggregate without the order statistics (mean,
+    /// quantiles and extremes are `None`), for its pooled value.
+    pub fn sums(&self, kpi: &KpiDef) -> Aggregate {
+        let (numerator, denominator) = (self.numerator, self.denominator);
+        Aggregate {
+            pooled: (denominator > 0).then(|| {
+                (numerator as f64 * kpi.scale.0 as f64) / (denominator as f64 * kpi.scale.1 as f64)
+            }),
+            numerator,
+            denominator,
+            mean: None,
+            median: None,
+            p25: None,
+            p75: None,
+            min: None,
+            max: None,
+            count: self.values.len(),
+            missing: self.missing,
+            largest_share: (denominator > 0).then(|| self.largest as f64 / denominator as f64),
+        }
+    }
+
+    /// The group's aggregate, and its members' values (in no particular order: the
+    /// quantiles are found by selection, not by sorting).
+    pub fn finish(mut self, kpi: &KpiDef) -> (Aggregate, Vec<f64>) {
+        let mut a = self.sums(kpi);
+        let values = &mut self.values;
+        // Summed in the order the members were added, before the selection moves them.
+        a.mean = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+        [a.p25, a.median, a.p75] = quartiles(values);
+        a.min = values.iter().copied().min_by(f64::total_cmp);
+        a.max = values.iter().copied().max_by(f64::total_cmp);
+        (a, self.values)
+    }
 }
 
 /// Aggregates the dealers' pairs; `missing` dealers of the group have none.
 pub fn aggregate(kpi: &KpiDef, pairs: &[Pair], missing: usize) -> Aggregate {
-    let mut values: Vec<f64> = pairs
-        .iter()
-        .filter_map(|p| kpi.value(p.num, p.den))
-        .collect();
-    values.sort_by(f64::total_cmp);
-    aggregate_sorted(kpi, pairs, missing, &values)
+    let mut tally = Tally {
+        missing,
+        ..Tally::default()
+    };
+    for p in pairs {
+        tally.add(kpi, Some(*p));
+    }
+    tally.finish(kpi).0
 }
 
-/// [`aggregate`] with the values already computed and sorted ascending.
-fn aggregate_sorted(kpi: &KpiDef, pairs: &[Pair], missing: usize, values: &[f64]) -> Aggregate {
-    let numerator: i128 = pairs
-        .iter()
-        .filter(|p| p.den > 0)
-        .map(|p| i128::from(p.num))
-        .sum();
-    let denominator: i128 = pairs
-        .iter()
-        .filter(|p| p.den > 0)
-        .map(|p| i128::from(p.den))
-        .sum();
-    let pooled = (denominator > 0).then(|| {
-        (numerator as f64 * kpi.scale.0 as f64) / (denominator as f64 * kpi.scale.1 as f64)
-    });
-    let mean = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
-    let largest = pairs
-        .iter()
-        .filter(|p| p.den > 0)
-        .map(|p| p.den)
-        .max()
-        .unwrap_or(0);
-    let largest_share = (denominator > 0).then(|| largest as f64 / denominator as f64);
-    Aggregate {
-        pooled,
-        numerator,
-        denominator,
-        mean,
-        median: quantile(values, 0.5),
-        p25: quantile(values, 0.25),
-        p75: quantile(values, 0.75),
-        min: values.first().copied(),
-        max: values.last().copied(),
-        count: values.len(),
-        missing: missing + (pairs.len() - values.len()),
-        largest_share,
+/// Where [`quantile`] reads the sorted values for `q`: the order statistics `lo` and `hi`
+/// and the weight of `hi`.
+fn quantile_at(len: usize, q: f64) -> (usize, usize, f64) {
+    let h = (len - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    (lo, (lo + 1).min(len - 1), h - lo as f64)
+}
+
+/// The 25th, 50th and 75th percentiles of `values` (reordered), exactly as [`quantile`]
+/// gives them of the sorted values: the order statistics they need are put in place by
+/// selection, each within the part of the slice the previous ones left for it.
+pub fn quartiles(values: &mut [f64]) -> [Option<f64>; 3] {
+    if values.is_empty() {
+        return [None; 3];
     }
+    let qs = [0.25, 0.5, 0.75];
+    let mut ks: Vec<usize> = qs
+        .iter()
+        .flat_map(|&q| {
+            let (lo, hi, _) = quantile_at(values.len(), q);
+            [lo, hi]
+        })
+        .collect();
+    ks.sort_unstable();
+    ks.dedup();
+    select_all(values, &ks);
+    qs.map(|q| {
+        let (lo, hi, w) = quantile_at(values.len(), q);
+        Some(values[lo] + w * (values[hi] - values[lo]))
+    })
+}
+
+/// Puts the order statistics `ks` (ascending, distinct, in range) of `v` at their places.
+fn select_all(v: &mut [f64], ks: &[usize]) {
+    let Some(&k) = ks.get(ks.len() / 2) else {
+        return;
+    };
+    let mid = ks.len() / 2;
+    v.select_nth_unstable_by(k, f64::total_cmp);
+    let (left, right) = v.split_at_mut(k);
+    select_all(left, &ks[..mid]);
+    let shifted: Vec<usize> = ks[mid + 1..].iter().map(|x| x - k - 1).collect();
+    select_all(&mut right[1..], &shifted);
 }
 
 /// The `q` quantile (0..=1) of sorted values, interpolating linearly.
@@ -104,58 +176,8 @@ pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
     }
-    let h = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
-}
-
-/// Rank and percentile of one value in its group.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Standing {
-    /// 1 is best; ties share the best rank of the tie (1, 2, 2, 4).
-    pub rank: usize,
-    /// Share of the other dealers with a strictly worse value, 0–100 (best alone: 100).
-    pub percentile: f64,
-}
-
-/// Standings of `values` (same order), best first in the KPI's direction.
-pub fn standings(values: &[f64], direction: Direction) -> Vec<Standing> {
-    let n = values.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    let key = |v: f64| match direction {
-        Direction::HigherIsBetter => -v,
-        Direction::LowerIsBetter => v,
-    };
-    order.sort_by(|&a, &b| key(values[a]).total_cmp(&key(values[b])));
-    let mut out = vec![
-        Standing {
-            rank: 0,
-            percentile: 0.0
-        };
-        n
-    ];
-    let mut i = 0;
-    while i < n {
-        let mut j = i;
-        while j + 1 < n && values[order[j + 1]] == values[order[i]] {
-            j += 1;
-        }
-        let worse = n - (j + 1);
-        let percentile = if n > 1 {
-            100.0 * worse as f64 / (n - 1) as f64
-        } else {
-            100.0
-        };
-        for &k in &order[i..=j] {
-            out[k] = Standing {
-                rank: i + 1,
-                percentile,
-            };
-        }
-        i = j + 1;
-    }
-    out
+    let (lo, hi, w) = quantile_at(sorted.len(), q);
+    Some(sorted[lo] + w * (sorted[hi] - sorted[lo]))
 }
 
 #[cfg(test)]
@@ -179,64 +201,20 @@ mod tests {
     }
 
     #[test]
-    fn ranks_share_ties_and_follow_direction() {
-        let v = [90.0, 95.0, 90.0, 80.0, 99.0];
-        let up: Vec<usize> = standings(&v, Direction::HigherIsBetter)
-            .iter()
-            .map(|s| s.rank)
-            .collect();
-        assert_eq!(up, [3, 2, 3, 5, 1]);
-        let down: Vec<usize> = standings(&v, Direction::LowerIsBetter)
-            .iter()
-            .map(|s| s.rank)
-            .collect();
-        assert_eq!(down, [2, 4, 2, 1, 5]);
-        // agrees with a plain sort: rank = 1 + strictly better
-        for (i, s) in standings(&v, Direction::HigherIsBetter).iter().enumerate() {
-            assert_eq!(s.rank, 1 + v.iter().filter(|&&x| x > v[i]).count());
-        }
-    }
-
-    #[test]
-    fn a_summary_is_the_aggregate_and_the_values_best_first() {
-        for code in ["comeback_rate", "first_time_fix"] {
-            let kpi = by_code(code).unwrap();
-            let pairs = [
-                Pair { num: 1, den: 100 },
-                Pair { num: 9, den: 300 },
-                Pair { num: 0, den: 0 },
-                Pair { num: 5, den: 50 },
-            ];
-            let (a, sorted) = summarize(kpi, &pairs, 1);
-            assert_eq!(a, aggregate(kpi, &pairs, 1));
-            let mut values: Vec<f64> = pairs
-                .iter()
-                .filter_map(|p| kpi.value(p.num, p.den))
+    fn quartiles_by_selection_are_those_of_the_sorted_values() {
+        // Lengths around the interpolation points, with ties and negative values.
+        for len in 1..40usize {
+            let v: Vec<f64> = (0..len)
+                .map(|i| ((i * 7919) % 13) as f64 - 4.0 + (i % 3) as f64 * 0.5)
                 .collect();
-            values.sort_by(f64::total_cmp);
-            assert_eq!(sorted, BestFirst::sort(values, kpi.direction));
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            let mut moved = v.clone();
+            let got = quartiles(&mut moved);
+            let want = [0.25, 0.5, 0.75].map(|q| quantile(&sorted, q));
+            assert_eq!(got, want, "{v:?}");
         }
-    }
-
-    #[test]
-    fn percentiles() {
-        let p: Vec<f64> = standings(&[10.0, 20.0, 30.0, 40.0, 50.0], Direction::HigherIsBetter)
-            .iter()
-            .map(|s| s.percentile)
-            .collect();
-        assert_eq!(p, [0.0, 25.0, 50.0, 75.0, 100.0]);
-        let p: Vec<f64> = standings(&[1.0, 1.0, 2.0], Direction::LowerIsBetter)
-            .iter()
-            .map(|s| s.percentile)
-            .collect();
-        assert_eq!(p, [50.0, 50.0, 0.0]);
-        assert_eq!(
-            standings(&[3.0], Direction::HigherIsBetter)[0],
-            Standing {
-                rank: 1,
-                percentile: 100.0
-            }
-        );
+        assert_eq!(quartiles(&mut []), [None; 3]);
     }
 
     #[test]

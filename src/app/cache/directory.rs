@@ -15,6 +15,8 @@ pub struct Directory {
     pub index: HashMap<String, usize>,
     /// Dealer indexes in code order (byte order, as the databases sort codes).
     pub by_code: Vec<usize>,
+    /// Each dealer's place in code order (ties of a ranking are broken by it).
+    pub code_order: Vec<u32>,
 }
 
 impl Directory {
@@ -43,11 +45,16 @@ impl Directory {
             .collect();
         let mut by_code: Vec<usize> = (0..dealers.len()).collect();
         by_code.sort_by(|a, b| dealers[*a].code.cmp(&dealers[*b].code));
+        let mut code_order = vec![0; dealers.len()];
+        for (place, &i) in by_code.iter().enumerate() {
+            code_order[i] = place as u32;
+        }
         Directory {
             dealers,
             histories,
             index,
             by_code,
+            code_order,
         }
     }
 

@@ -56,6 +56,11 @@ impl GroupIds {
         &self.regions
     }
 
+    /// How many peer groups have an id.
+    pub fn peer_count(&self) -> usize {
+        self.peers.len()
+    }
+
     /// A group as the kind of membership it is and its id (`None` for the nation); `Err`
     /// for a group no dealer has ever been in.
     pub fn lookup(&self, group: &Group) -> Result<Option<GroupId>, ()> {

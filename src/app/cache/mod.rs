@@ -172,6 +172,10 @@ pub struct KpiCache {
     /// next to finish rather than starting its own.
     syncs_started: AtomicU64,
     syncs_done: AtomicU64,
+    /// Reads of the change log and the time they took, in µs (what following other
+    /// replicas costs: metrics).
+    log_reads: AtomicU64,
+    log_read_micros: AtomicU64,
     /// One load per month at a time; the requests that need it meanwhile wait for it.
     month_locks: std::sync::Mutex<HashMap<Month, Arc<tokio::sync::Mutex<()>>>>,
     /// At most two months read from the database at once.
@@ -202,6 +206,8 @@ impl KpiCache {
             sync_lock: Default::default(),
             syncs_started: AtomicU64::new(0),
             syncs_done: AtomicU64::new(0),
+            log_reads: AtomicU64::new(0),
+            log_read_micros: AtomicU64::new(0),
             month_locks: Default::default(),
             readers: tokio::sync::Semaphore::new(2),
             warming: tokio::sync::Semaphore::new(1),
@@ -273,6 +279,15 @@ impl KpiCache {
         self.read().follower.last_seq()
     }
 
+    /// How many times this cache has read the change log, and how long those reads took
+    /// in all (µs).
+    pub fn log_reads(&self) -> (u64, u64) {
+        (
+            self.log_reads.load(Ordering::Relaxed),
+            self.log_read_micros.load(Ordering::Relaxed),
+        )
+    }
+
     /// How many changes of the log this cache has applied: what was read from the
     /// database after a [`refresh`](Self::refresh) (reports, dealers, regions) is still
     /// current while this number stays the same (a gap filled late counts too).
@@ -322,7 +337,12 @@ impl KpiCache {
             s.applied += 1;
             return Ok(());
         }
-        let changes = store.changes_since(after, &gaps).await?;
+        let start = Instant::now();
+        let changes = store.changes_since(after, &gaps).await;
+        self.log_reads.fetch_add(1, Ordering::Relaxed);
+        self.log_read_micros
+            .fetch_add(start.elapsed().as_micros() as u64, Ordering::Relaxed);
+        let changes = changes?;
         if changes.is_empty() {
             return Ok(());
         }

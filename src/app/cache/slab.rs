@@ -50,12 +50,30 @@ impl Slab {
     }
 
     /// The pair at `at`; `(0, 0)` when there is no value.
+    #[inline]
     pub fn pair(&self, at: usize) -> (i64, i64) {
         match self.dens.get(at) {
             Some(&WIDE) => self.wide.get(&(at as u32)).copied().unwrap_or((0, 0)),
             Some(&d) if d > 0 => (i64::from(self.nums[at]), i64::from(d)),
             _ => (0, 0),
         }
+    }
+
+    /// The pairs of positions `at..at + n` (one KPI's row), read in turn: [`Slab::pair`]
+    /// without a bounds check and a call per position. Empty for an empty slab.
+    pub fn row(&self, at: usize, n: usize) -> impl Iterator<Item = (i64, i64)> + '_ {
+        let (nums, dens) = match (self.nums.get(at..at + n), self.dens.get(at..at + n)) {
+            (Some(nums), Some(dens)) => (nums, dens),
+            _ => (&[][..], &[][..]),
+        };
+        nums.iter()
+            .zip(dens)
+            .enumerate()
+            .map(move |(i, (&num, &den))| match den {
+                d if d > 0 => (i64::from(num), i64::from(d)),
+                WIDE => self.pair(at + i),
+                _ => (0, 0),
+            })
     }
 
     /// Whether there is a fact (a value or a reason) at `at`.

@@ -80,28 +80,19 @@ impl App {
         view.nation = viewer.figures(Some(&p.stats(&Group::Nation)));
         let last = period.range.to;
         let region_pooled = |r: &Option<String>| {
-            r.as_ref().and_then(|r| {
-                viewer
-                    .figures(Some(&p.stats(&Group::Region(r.clone()))))
-                    .pooled()
-            })
+            r.as_ref()
+                .and_then(|r| viewer.pooled(&p.sums(&Group::Region(r.clone()))))
         };
         // A withheld group shows no rank or percentile in it.
-        let ranked = p.ranked(&group);
-        let visible: Vec<_> = ranked
-            .iter()
-            .filter(|_| view.aggregate.disclosure.shown())
-            .filter(|r| viewer.sees_dealer(directory, r.index, period.range, &group))
-            .collect();
-        let page = window.bounds(visible.len());
+        let shown = view.aggregate.disclosure.shown();
+        let page = p.ranking(
+            &group,
+            |i| shown && viewer.sees_dealer(directory, i, period.range, &group),
+            &window,
+        );
         (view.has_previous, view.has_next, view.total) =
-            (page.has_previous, page.has_next, visible.len());
-        for (position, r) in visible
-            .into_iter()
-            .enumerate()
-            .skip(page.lo)
-            .take(page.hi - page.lo)
-        {
+            (page.bounds.has_previous, page.bounds.has_next, page.total);
+        for (position, r) in (page.bounds.lo..).zip(page.lines) {
             let d = &directory.dealers[r.index];
             let region_code = directory.region_at(r.index, last).map(str::to_string);
             view.lines.push(RankingLine {

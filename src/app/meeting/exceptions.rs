@@ -141,7 +141,7 @@ impl KpiJudge {
 
     fn percentile(&self, ranked: Option<f64>) -> Option<f64> {
         let (_, n) = self.ranked_in.as_ref()?;
-        Some(n.sorted.standing(ranked?).percentile)
+        Some(n.sorted().standing(ranked?).percentile)
     }
 }
 
@@ -355,7 +355,7 @@ impl App {
                 let others = n.aggregate.count.saturating_sub(1);
                 let q = (BOTTOM_QUARTILE * others as f64).ceil() as usize;
                 (others > 0 && q >= 1)
-                    .then(|| n.sorted.get(q - 1))
+                    .then(|| n.sorted().get(q - 1))
                     .flatten()
             });
             judges.push(KpiJudge {

@@ -6,17 +6,26 @@
 //! exactly the sum of its months' (no combination of periods reveals more than its months
 //! do). Built month by month, so that a long period never holds all its months at once.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use super::directory::Directory;
 use super::groups::{GroupId, GroupIds, Slot};
 use super::slab::Slab;
 use super::View;
-use crate::domain::best_first::BestFirst;
-use crate::domain::kpi::{FactValue, KpiDef, KPIS};
-use crate::domain::stats::{summarize, Aggregate, Pair, Standing};
+use crate::domain::kpi::{FactValue, KpiDef};
+use crate::domain::standing::Standing;
+use crate::domain::stats::Pair;
 use crate::domain::{Group, Period};
+
+mod builder;
+mod group_stats;
+mod ranking;
+
+pub use builder::PeriodBuilder;
+pub use group_stats::GroupStats;
+use group_stats::Stats;
+pub use ranking::Ranked;
 
 /// Published values of facts that changed since (position in the slab → value).
 pub type Holds = HashMap<usize, Option<FactValue>>;
@@ -32,6 +41,7 @@ pub struct MonthInput<'a> {
 
 impl MonthInput<'_> {
     /// The pair at `at`: held, or live; `(0, 0)` when there is no value.
+    #[inline]
     pub(super) fn pair(&self, at: usize) -> (i64, i64) {
         if let Some(held) = self.holds.and_then(|h| h.get(&at)) {
             return match held {
@@ -95,119 +105,6 @@ struct Split {
     peers: Vec<(u16, (i64, i64))>,
 }
 
-/// A period being built, month by month.
-pub struct PeriodBuilder {
-    k: usize,
-    n: usize,
-    /// By dealer: its sums over its member months (`(0, 0)`: no value).
-    pairs: Vec<(i64, i64)>,
-    /// By dealer: its region and peer group ids ([`NONE`], [`SPLIT`]).
-    home: Vec<(u16, u16)>,
-    splits: HashMap<u32, Split>,
-    versions: Vec<u64>,
-}
-
-impl PeriodBuilder {
-    pub fn new(kpi: &KpiDef, n: usize) -> PeriodBuilder {
-        PeriodBuilder {
-            k: KPIS.iter().position(|d| d.id == kpi.id).unwrap_or(0),
-            n,
-            pairs: vec![(0, 0); n],
-            home: vec![(NONE, NONE); n],
-            splits: HashMap::new(),
-            versions: Vec::new(),
-        }
-    }
-
-    /// Adds a month; `version` says what it was read from (for the memo).
-    pub fn add_month(&mut self, m: &MonthInput<'_>, version: u64) {
-        self.versions.push(version);
-        let base = self.k * self.n;
-        for i in 0..self.n {
-            let Some(Some((region, peer))) = m.members.get(i) else {
-                continue;
-            };
-            let v = m.pair(base + i);
-            let before = self.pairs[i];
-            let (home_region, home_peer) = self.home[i];
-            if home_region == NONE {
-                self.home[i] = (*region, *peer);
-            } else {
-                let moved_region = home_region != *region;
-                let moved_peer = home_peer != *peer;
-                if moved_region || moved_peer || home_region == SPLIT || home_peer == SPLIT {
-                    let s = self.splits.entry(i as u32).or_default();
-                    let (home_r, home_p) = {
-                        let h = &mut self.home[i];
-                        (&mut h.0, &mut h.1)
-                    };
-                    for (moved, home, list, group) in [
-                        (moved_region, home_r, &mut s.regions, *region),
-                        (moved_peer, home_p, &mut s.peers, *peer),
-                    ] {
-                        if *home == SPLIT {
-                            match list.iter_mut().find(|(g, _)| *g == group) {
-                                Some((_, sum)) => add(sum, v),
-                                None => {
-                                    let mut sum = (0, 0);
-                                    add(&mut sum, v);
-                                    list.push((group, sum));
-                                }
-                            }
-                        } else if moved {
-                            let mut sum = (0, 0);
-                            add(&mut sum, v);
-                            list.push((*home, before));
-                            list.push((group, sum));
-                            *home = SPLIT;
-                        }
-                    }
-                }
-            }
-            add(&mut self.pairs[i], v);
-        }
-    }
-
-    pub fn finish(
-        self,
-        kpi: &'static KpiDef,
-        period: Period,
-        view: View,
-        directory: Arc<Directory>,
-        groups: Arc<GroupIds>,
-    ) -> KpiPeriod {
-        KpiPeriod {
-            kpi,
-            period,
-            view,
-            directory,
-            groups,
-            versions: self.versions,
-            pairs: self.pairs,
-            home: self.home,
-            splits: self.splits,
-            stats: Default::default(),
-            rankings: Default::default(),
-        }
-    }
-}
-
-/// A group's aggregate and its values best first.
-#[derive(Debug)]
-pub struct GroupStats {
-    pub aggregate: Aggregate,
-    pub sorted: BestFirst,
-}
-
-/// A group's dealer with a value, in ranking order.
-#[derive(Debug, Clone)]
-pub struct Ranked {
-    pub index: usize,
-    pub pair: Pair,
-    pub value: f64,
-    pub standing: Standing,
-}
-
 /// One KPI over one period for the whole network, live or as published.
 pub struct KpiPeriod {
     pub kpi: &'static KpiDef,
@@ -220,37 +117,38 @@ pub struct KpiPeriod {
     pairs: Vec<(i64, i64)>,
     home: Vec<(u16, u16)>,
     splits: HashMap<u32, Split>,
-    /// Groups' statistics, computed on first use (`None`: the nation).
-    stats: Mutex<HashMap<Option<GroupId>, Arc<GroupStats>>>,
-    /// Rankings by group, sorted on first use: a ranking page then costs no sort.
+    /// Groups' statistics, computed on first use.
+    stats: Mutex<Stats>,
+    /// Rankings by group, sorted when a group is asked again: its pages then cost no sort.
     rankings: Mutex<HashMap<Group, Arc<Vec<Ranked>>>>,
+    /// Groups whose ranking was asked once (a page selected, nothing sorted).
+    asked: Mutex<HashSet<Group>>,
 }
 
 impl KpiPeriod {
-    /// Bytes held, roughly (for the memo's budget): the per-dealer sums, and room for
-    /// the statistics and rankings that usually follow.
+    /// Bytes held, roughly (for the memo's budget): the per-dealer sums and groups, and
+    /// room for the statistics that usually follow (each dealer's value in the nation, its
+    /// region and its peer group).
     pub fn bytes(&self) -> usize {
-        self.pairs.len() * (16 + 4 + 8 + 8) + self.splits.len() * 96 + 512
+        self.pairs.len() * (16 + 4 + 3 * 8) + self.splits.len() * 96 + 512
     }
 
     /// Every member of a group with its sums, in dealer order.
-    fn members(&self, id: Option<GroupId>) -> Vec<(usize, (i64, i64))> {
-        let pick = |i: usize, home: (u16, u16)| -> Option<(i64, i64)> {
-            let (region, peer) = home;
-            match id {
-                None => (region != NONE).then_some(self.pairs[i]),
-                Some(GroupId::Region(g)) if region == g => Some(self.pairs[i]),
-                Some(GroupId::Peer(g)) if peer == g => Some(self.pairs[i]),
-                Some(GroupId::Region(g)) if region == SPLIT => self.split_sum(i, true, g),
-                Some(GroupId::Peer(g)) if peer == SPLIT => self.split_sum(i, false, g),
-                _ => None,
-            }
-        };
-        self.home
-            .iter()
-            .enumerate()
-            .filter_map(|(i, h)| pick(i, *h).map(|p| (i, p)))
-            .collect()
+    fn members(&self, id: Option<GroupId>) -> impl Iterator<Item = (usize, (i64, i64))> + '_ {
+        (0..self.home.len()).filter_map(move |i| self.sum_in(i, id).map(|p| (i, p)))
+    }
+
+    /// Dealer `i`'s sums in group `id` (`None`: not a member of it in the period).
+    fn sum_in(&self, i: usize, id: Option<GroupId>) -> Option<(i64, i64)> {
+        let (region, peer) = *self.home.get(i)?;
+        match id {
+            None => (region != NONE).then_some(self.pairs[i]),
+            Some(GroupId::Region(g)) if region == g => Some(self.pairs[i]),
+            Some(GroupId::Peer(g)) if peer == g => Some(self.pairs[i]),
+            Some(GroupId::Region(g)) if region == SPLIT => self.split_sum(i, true, g),
+            Some(GroupId::Peer(g)) if peer == SPLIT => self.split_sum(i, false, g),
+            _ => None,
+        }
     }
 
     fn split_sum(&self, i: usize, region: bool, g: u16) -> Option<(i64, i64)> {
@@ -259,43 +157,9 @@ impl KpiPeriod {
         list.iter().find(|(x, _)| *x == g).map(|(_, p)| *p)
     }
 
-    /// A group's statistics (empty for a group without members).
-    pub fn stats(&self, group: &Group) -> Arc<GroupStats> {
-        let id = match self.groups.lookup(group) {
-            Ok(id) => id,
-            Err(()) => return Arc::new(stats_of(self.kpi, std::iter::empty())),
-        };
-        if let Some(hit) = self
-            .stats
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&id)
-        {
-            return hit.clone();
-        }
-        let s = Arc::new(stats_of(
-            self.kpi,
-            self.members(id).into_iter().map(|(_, p)| p),
-        ));
-        self.stats
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id, s.clone());
-        s
-    }
-
     /// Dealer `i`'s figures in `group` (`None`: not a member of it in the period).
     pub fn acc(&self, i: usize, group: &Group) -> Option<Acc> {
-        let (region, peer) = *self.home.get(i)?;
-        let sum = match self.groups.lookup(group).ok()? {
-            None => (region != NONE).then_some(self.pairs[i])?,
-            Some(GroupId::Region(g)) if region == g => self.pairs[i],
-            Some(GroupId::Peer(g)) if peer == g => self.pairs[i],
-            Some(GroupId::Region(g)) if region == SPLIT => self.split_sum(i, true, g)?,
-            Some(GroupId::Peer(g)) if peer == SPLIT => self.split_sum(i, false, g)?,
-            _ => return None,
-        };
-        Some(Acc::of(sum))
+        Some(Acc::of(self.sum_in(i, self.groups.lookup(group).ok()?)?))
     }
 
     /// Dealer `i`'s value in the nation (what `value(i, &Group::Nation)` gives, without the
@@ -312,58 +176,10 @@ impl KpiPeriod {
         self.kpi.value(p.num, p.den)
     }
 
-    /// Dealer `i`'s rank and percentile in `group` (binary search, no sort).
+    /// Dealer `i`'s rank and percentile in `group` (counted, or searched once sorted).
     pub fn standing(&self, i: usize, group: &Group) -> Option<Standing> {
         let v = self.value(i, group)?;
-        Some(self.stats(group).sorted.standing(v))
-    }
-
-    /// The group's dealers with a value, best first (ties share a rank, then by code);
-    /// sorted once per group.
-    pub fn ranked(&self, group: &Group) -> Arc<Vec<Ranked>> {
-        if let Some(hit) = self
-            .rankings
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(group)
-        {
-            return hit.clone();
-        }
-        let ranked = Arc::new(self.rank(group));
-        self.rankings
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(group.clone(), ranked.clone());
-        ranked
-    }
-
-    fn rank(&self, group: &Group) -> Vec<Ranked> {
-        let Ok(id) = self.groups.lookup(group) else {
-            return vec![];
-        };
-        let stats = self.stats(group);
-        let mut out: Vec<Ranked> = self
-            .members(id)
-            .into_iter()
-            .filter_map(|(i, sum)| {
-                let pair = Acc::of(sum).pair()?;
-                let value = self.kpi.value(pair.num, pair.den)?;
-                Some(Ranked {
-                    index: i,
-                    pair,
-                    value,
-                    standing: stats.sorted.standing(value),
-                })
-            })
-            .collect();
-        let dealers = &self.directory.dealers;
-        out.sort_by(|a, b| {
-            a.standing
-                .rank
-                .cmp(&b.standing.rank)
-                .then_with(|| dealers[a.index].code.cmp(&dealers[b.index].code))
-        });
-        out
+        Some(self.stats(group).standing(v))
     }
 
     /// The group's members without a value.
@@ -372,7 +188,6 @@ impl KpiPeriod {
             return vec![];
         };
         self.members(id)
-            .into_iter()
             .filter(|(_, p)| Acc::of(*p).pair().is_none())
             .map(|(i, _)| i)
             .collect()
@@ -384,23 +199,11 @@ impl KpiPeriod {
     }
 }
 
-fn stats_of(kpi: &KpiDef, sums: impl Iterator<Item = (i64, i64)>) -> GroupStats {
-    let mut pairs = Vec::new();
-    let mut missing = 0;
-    for s in sums {
-        match Acc::of(s).pair() {
-            Some(p) => pairs.push(p),
-            None => missing += 1,
-        }
-    }
-    let (aggregate, sorted) = summarize(kpi, &pairs, missing);
-    GroupStats { aggregate, sorted }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::kpi::by_code;
+    use crate::domain::kpi::{by_code, KPIS};
+    use crate::domain::paging::Window;
     use crate::domain::{Dealer, Month, MonthRange, PeriodKind, RegionAssignment, SizeTier};
 
     fn month(s: &str) -> Month {
@@ -514,7 +317,8 @@ mod tests {
         );
         // Ranks within R1 (lower is better): D1 at 2 / 30, then D3 at 3 / 10.
         let ranked: Vec<usize> = p
-            .ranked(&Group::Region("R1".into()))
+            .ranking(&Group::Region("R1".into()), |_| true, &Window::first(10))
+            .lines
             .iter()
             .map(|r| r.index)
             .collect();
@@ -522,6 +326,124 @@ mod tests {
         assert_eq!(p.standing(2, &Group::Region("R1".into())).unwrap().rank, 2);
         assert!(p.stats(&Group::Region("R9".into())).aggregate.count == 0);
         assert!(p.missing(&Group::Nation).is_empty());
+    }
+
+    #[test]
+    fn a_selected_page_is_the_page_of_the_sorted_ranking() {
+        use crate::domain::paging::Take;
+        // 300 dealers in three regions, codes not in slab order, many ties, some without
+        // a value.
+        let n = 300;
+        let dealer = |i: usize| Dealer {
+            code: format!("D{:03}", (i * 7) % n),
+            name: String::new(),
+            brand: "B".into(),
+            province: "P".into(),
+            city: "C".into(),
+            size_tier: SizeTier::Small,
+            opened: month("2024-01"),
+            closed: None,
+        };
+        let histories = (0..n)
+            .map(|i| {
+                vec![RegionAssignment {
+                    from: month("2024-01"),
+                    region_code: format!("R{}", i % 3),
+                }]
+            })
+            .collect();
+        let directory = Arc::new(Directory::new((0..n).map(dealer).collect(), histories));
+        let mut ids = GroupIds::default();
+        let members = directory.live_members(month("2024-01"), &mut ids);
+        let pairs: Vec<(i64, i64)> = (0..n)
+            .map(|i| match i % 11 {
+                0 => (0, 0),
+                _ => (((i * 37) % 17) as i64, 10 + (i % 2) as i64 * 10),
+            })
+            .collect();
+        let jan = slab(&pairs);
+        let input = MonthInput {
+            slab: &jan,
+            members: &members,
+            holds: None,
+        };
+        let windows = [
+            Window::first(50),
+            Window::first(1000),
+            Window {
+                after: Some(40),
+                before: None,
+                take: Take::First(25),
+            },
+            Window {
+                after: None,
+                before: Some(90),
+                take: Take::Last(30),
+            },
+        ];
+        // Every group tallied in one pass: what each would be alone.
+        {
+            let p = build(
+                std::slice::from_ref(&input),
+                directory.clone(),
+                ids.clone(),
+                View::Live,
+            );
+            let kpi = p.kpi;
+            for (group, of) in [
+                (Group::Nation, None),
+                (Group::Region("R0".into()), Some(0)),
+                (Group::Region("R2".into()), Some(2)),
+            ] {
+                let mine: Vec<Pair> = (0..n)
+                    .filter(|i| of.is_none_or(|r| i % 3 == r))
+                    .map(|i| Pair {
+                        num: pairs[i].0,
+                        den: pairs[i].1,
+                    })
+                    .collect();
+                let want = crate::domain::stats::aggregate(kpi, &mine, 0);
+                assert_eq!(p.stats(&group).aggregate, want, "{group}");
+            }
+        }
+        for group in [Group::Nation, Group::Region("R1".into())] {
+            let keeps: [fn(usize) -> bool; 2] = [|_| true, |i| i % 4 != 1];
+            for keep in keeps {
+                for window in &windows {
+                    let p = build(
+                        std::slice::from_ref(&input),
+                        directory.clone(),
+                        ids.clone(),
+                        View::Live,
+                    );
+                    let selected = p.ranking(&group, keep, window);
+                    let sorted = p.ranking(&group, keep, window);
+                    assert!(p.rankings.lock().unwrap().contains_key(&group));
+                    let line = |r: &Ranked| (r.index, r.pair, r.value, r.standing);
+                    assert_eq!(
+                        selected.lines.iter().map(line).collect::<Vec<_>>(),
+                        sorted.lines.iter().map(line).collect::<Vec<_>>(),
+                        "{group} {window:?}"
+                    );
+                    assert_eq!(
+                        (selected.bounds, selected.total),
+                        (sorted.bounds, sorted.total)
+                    );
+                    assert!(!selected.lines.is_empty());
+                    // Best first, ties by code.
+                    for w in sorted.lines.windows(2) {
+                        let (a, b) = (&w[0], &w[1]);
+                        assert!(
+                            a.value < b.value
+                                || (a.value == b.value
+                                    && directory.dealers[a.index].code
+                                        < directory.dealers[b.index].code)
+                        );
+                        assert!(a.standing.rank <= b.standing.rank);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
