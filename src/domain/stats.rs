@@ -40,21 +40,24 @@ pub fn valued(kpi: &KpiDef, pair: Option<Pair>) -> Option<(Pair, f64)> {
     pair.and_then(|p| Some((p, kpi.value(p.num, p.den)?)))
 }
 
-/// A group's figures as its members are added, one dealer at a time.
+/// A group's figures as its members are added, one dealer at a time: its sums, and its
+/// members' values when they are kept (for quantiles and standings).
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
     numerator: i128,
     denominator: i128,
     largest: i64,
     missing: usize,
-    values: Vec<f64>,
+    count: usize,
+    /// `None`: sums alone.
+    values: Option<Vec<f64>>,
 }
 
 impl Tally {
-    /// A tally with room for `members` values.
+    /// A tally that keeps its members' values, with room for `members` of them.
     pub fn with_capacity(members: usize) -> Tally {
         Tally {
-            values: Vec::with_capacity(members),
+            values: Some(Vec::with_capacity(members)),
             ..Tally::default()
         }
     }
@@ -64,15 +67,17 @@ impl Tally {
         self.add_valued(valued(kpi, pair));
     }
 
-    /// Adds a member with its pair and value as [`valued`] gives them (a dealer counted in
-    /// several groups is valued once).
+    /// Adds a member with its pair and value as [`valued`] gives them.
     pub fn add_valued(&mut self, valued: Option<(Pair, f64)>) {
         match valued {
             Some((p, v)) => {
                 self.numerator += i128::from(p.num);
                 self.denominator += i128::from(p.den);
                 self.largest = self.largest.max(p.den);
-                self.values.push(v);
+                self.count += 1;
+                if let Some(values) = &mut self.values {
+                    values.push(v);
+                }
             }
             None => self.missing += 1,
         }
@@ -94,7 +99,7 @@ impl Tally {
             p75: None,
             min: None,
             max: None,
-            count: self.values.len(),
+            count: self.count,
             missing: self.missing,
             largest_share: (denominator > 0).then(|| self.largest as f64 / denominator as f64),
         }
@@ -102,15 +107,15 @@ impl Tally {
 
     /// The group's aggregate, and its members' values (in no particular order: the
     /// quantiles are found by selection, not by sorting).
-    pub fn finish(mut self, kpi: &KpiDef) -> (Aggregate, Vec<f64>) {
+    pub fn finish(self, kpi: &KpiDef) -> (Aggregate, Vec<f64>) {
         let mut a = self.sums(kpi);
-        let values = &mut self.values;
+        let mut values = self.values.unwrap_or_default();
         // Summed in the order the members were added, before the selection moves them.
         a.mean = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
-        [a.p25, a.median, a.p75] = quartiles(values);
+        [a.p25, a.median, a.p75] = quartiles(&mut values);
         a.min = values.iter().copied().min_by(f64::total_cmp);
         a.max = values.iter().copied().max_by(f64::total_cmp);
-        (a, self.values)
+        (a, values)
     }
 }
 
@@ -118,7 +123,7 @@ impl Tally {
 pub fn aggregate(kpi: &KpiDef, pairs: &[Pair], missing: usize) -> Aggregate {
     let mut tally = Tally {
         missing,
-        ..Tally::default()
+        ..Tally::with_capacity(pairs.len())
     };
     for p in pairs {
         tally.add(kpi, Some(*p));

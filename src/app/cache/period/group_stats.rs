@@ -1,6 +1,6 @@
-//! A group's statistics over a period: every group tallied in one pass over the dealers,
-//! quantiles found by selection when a group is asked for, standings counted until a group
-//! is asked often enough to be sorted.
+//! A group's statistics over a period: its members' values in one pass over the dealers,
+//! the quantiles found by selection, standings counted until the group is asked often
+//! enough to be sorted; every group's sums in one pass, for pooled values alone.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -11,7 +11,7 @@ use crate::app::cache::groups::GroupId;
 use crate::domain::best_first::BestFirst;
 use crate::domain::kpi::{Direction, KpiDef};
 use crate::domain::standing::{standing_among, standings_among, Standing};
-use crate::domain::stats::{valued, Aggregate, Tally};
+use crate::domain::stats::{Aggregate, Tally};
 use crate::domain::Group;
 
 /// A group's aggregate, and its members' values for standings.
@@ -74,18 +74,14 @@ impl GroupStats {
 /// Groups' statistics as far as they were asked for (`None`: the nation).
 #[derive(Default)]
 pub(super) struct Stats {
-    /// Whether every group has been tallied.
-    tallied: bool,
-    /// Groups tallied, not asked for yet.
-    pending: HashMap<Option<GroupId>, Tally>,
+    /// Every group's sums (without values), once a pooled value was asked for.
+    sums: Option<HashMap<Option<GroupId>, Tally>>,
     done: HashMap<Option<GroupId>, Arc<GroupStats>>,
 }
 
 impl KpiPeriod {
-    /// A group's statistics (empty for a group without members). Every group is tallied
-    /// at the first ask of one, in one pass over the dealers (a ranking of the nation
-    /// shows each line's region, a scorecard the dealer's region, peer group and nation);
-    /// a group's quantiles are found when it is asked for.
+    /// A group's statistics (empty for a group without members): one pass over the
+    /// dealers for its members' values, the quantiles found by selection.
     pub fn stats(&self, group: &Group) -> Arc<GroupStats> {
         let Ok(id) = self.groups.lookup(group) else {
             return Arc::new(GroupStats::of(self.kpi, Tally::default()));
@@ -94,15 +90,22 @@ impl KpiPeriod {
         if let Some(hit) = stats.done.get(&id) {
             return hit.clone();
         }
-        self.tallied(&mut stats);
-        let tally = stats.pending.remove(&id).unwrap_or_default();
+        let values = self.values();
+        let mut tally = Tally::with_capacity(match id {
+            None => self.pairs.len(),
+            Some(_) => 0,
+        });
+        for (i, sum) in self.members(id) {
+            tally.add_valued(self.valued_sum(&values, i, sum));
+        }
         let s = Arc::new(GroupStats::of(self.kpi, tally));
         stats.done.insert(id, s.clone());
         s
     }
 
     /// A group's sums alone (its aggregate without mean, quantiles or extremes): what a
-    /// pooled value needs, without finding the group's order statistics.
+    /// pooled value needs. Every group's are found at the first ask, in one pass over the
+    /// dealers (a ranking of the nation shows each line's region's pooled value).
     pub fn sums(&self, group: &Group) -> Aggregate {
         let Ok(id) = self.groups.lookup(group) else {
             return Tally::default().sums(self.kpi);
@@ -111,47 +114,22 @@ impl KpiPeriod {
         if let Some(hit) = stats.done.get(&id) {
             return hit.aggregate.clone();
         }
-        self.tallied(&mut stats);
-        stats
-            .pending
-            .get(&id)
+        let all = stats.sums.get_or_insert_with(|| self.tally_sums());
+        all.get(&id)
             .map_or_else(|| Tally::default().sums(self.kpi), |t| t.sums(self.kpi))
     }
 
-    /// Makes sure every group has been tallied.
-    fn tallied(&self, stats: &mut Stats) {
-        if !std::mem::replace(&mut stats.tallied, true) {
-            stats.pending = self.tally();
-        }
-    }
-
-    /// The nation, every region and every peer group tallied, members in dealer order:
-    /// one pass, each dealer's value found once.
-    fn tally(&self) -> HashMap<Option<GroupId>, Tally> {
-        // Sized first (a pass over the groups alone), so that no list grows while tallied.
-        let mut regions = vec![0; self.groups.regions().len()];
-        let mut peers = vec![0; self.groups.peer_count()];
-        let mut members = 0;
-        for &(region, peer) in &self.home {
-            if region != NONE {
-                members += 1;
-                for (sizes, g) in [(&mut regions, region), (&mut peers, peer)] {
-                    if let Some(n) = sizes.get_mut(usize::from(g)) {
-                        *n += 1;
-                    }
-                }
-            }
-        }
-        let mut nation = Tally::with_capacity(members);
-        let tallies = |sizes: Vec<usize>| -> Vec<Tally> {
-            sizes.into_iter().map(Tally::with_capacity).collect()
-        };
-        let (mut regions, mut peers) = (tallies(regions), tallies(peers));
+    /// The sums of the nation, every region and every peer group, in one pass.
+    fn tally_sums(&self) -> HashMap<Option<GroupId>, Tally> {
+        let values = self.values();
+        let mut nation = Tally::default();
+        let mut regions = vec![Tally::default(); self.groups.regions().len()];
+        let mut peers = vec![Tally::default(); self.groups.peer_count()];
         for (i, &(region, peer)) in self.home.iter().enumerate() {
             if region == NONE {
                 continue;
             }
-            let own = valued(self.kpi, Acc::of(self.pairs[i]).pair());
+            let own = self.valued_sum(&values, i, self.pairs[i]);
             nation.add_valued(own);
             for (g, tallies, of_regions) in
                 [(region, &mut regions, true), (peer, &mut peers, false)]

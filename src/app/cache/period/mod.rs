@@ -127,10 +127,37 @@ pub struct KpiPeriod {
 
 impl KpiPeriod {
     /// Bytes held, roughly (for the memo's budget): the per-dealer sums and groups, and
-    /// room for the statistics that usually follow (each dealer's value in the nation, its
-    /// region and its peer group).
+    /// room for the statistics that usually follow (the nation's values, a region's and a
+    /// peer group's; every group's sums).
     pub fn bytes(&self) -> usize {
-        self.pairs.len() * (16 + 4 + 3 * 8) + self.splits.len() * 96 + 512
+        self.pairs.len() * (16 + 4 + 8 + 2) + self.splits.len() * 96 + 512
+    }
+
+    /// Each dealer's value of its sums (NaN when it has none): what `kpi.value` gives,
+    /// found in one tight pass (the divisions overlap), for a pass over a group.
+    fn values(&self) -> Vec<f64> {
+        let (s0, s1) = (self.kpi.scale.0 as f64, self.kpi.scale.1 as f64);
+        self.pairs
+            .iter()
+            .map(|&(num, den)| {
+                if den > 0 {
+                    (num as f64 * s0) / (den as f64 * s1)
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect()
+    }
+
+    /// Dealer `i`'s pair and value for `sum`, one of its sums (its own, whose value is in
+    /// `values`, or one of a split dealer's), when it has a value.
+    fn valued_sum(&self, values: &[f64], i: usize, sum: (i64, i64)) -> Option<(Pair, f64)> {
+        let pair = Acc::of(sum).pair()?;
+        if sum == self.pairs[i] {
+            let v = values[i];
+            return (!v.is_nan()).then_some((pair, v));
+        }
+        Some((pair, self.kpi.value(pair.num, pair.den)?))
     }
 
     /// Every member of a group with its sums, in dealer order.

@@ -127,13 +127,11 @@ impl KpiPeriod {
         // Light entries (value, place in code order, dealer) are selected and sorted; the
         // page's lines are made of them after.
         let code = &self.directory.code_order;
+        let values = self.values();
         let mut entries: Vec<(f64, u32, u32)> = self
             .members(id)
             .filter(|(i, _)| keep(*i))
-            .filter_map(|(i, sum)| {
-                let p = Acc::of(sum).pair()?;
-                Some((self.kpi.value(p.num, p.den)?, code[i], i as u32))
-            })
+            .filter_map(|(i, sum)| Some((self.valued_sum(&values, i, sum)?.1, code[i], i as u32)))
             .collect();
         let (bounds, total) = (window.bounds(entries.len()), entries.len());
         let direction = self.kpi.direction;
@@ -191,17 +189,18 @@ impl KpiPeriod {
     }
 
     /// The group's dealers with a value, in dealer order, without their standings.
-    fn valued(&self, group: &Group) -> Vec<Ranked> {
+    fn unranked(&self, group: &Group) -> Vec<Ranked> {
         let Ok(id) = self.groups.lookup(group) else {
             return vec![];
         };
+        let values = self.values();
         self.members(id)
             .filter_map(|(i, sum)| {
-                let pair = Acc::of(sum).pair()?;
+                let (pair, value) = self.valued_sum(&values, i, sum)?;
                 Some(Ranked {
                     index: i,
                     pair,
-                    value: self.kpi.value(pair.num, pair.den)?,
+                    value,
                     standing: Standing {
                         rank: 0,
                         percentile: 0.0,
@@ -215,7 +214,7 @@ impl KpiPeriod {
     fn rank(&self, group: &Group) -> Vec<Ranked> {
         let stats = self.stats(group);
         let sorted = stats.sorted();
-        let mut all = self.valued(group);
+        let mut all = self.unranked(group);
         for r in &mut all {
             r.standing = sorted.standing(r.value);
         }
