@@ -126,6 +126,7 @@ impl PeriodBuilder {
             stats: Default::default(),
             rankings: Default::default(),
             asked: Default::default(),
+            values: Default::default(),
         }
     }
 }

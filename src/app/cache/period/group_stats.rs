@@ -90,13 +90,12 @@ impl KpiPeriod {
         if let Some(hit) = stats.done.get(&id) {
             return hit.clone();
         }
-        let values = self.values();
         let mut tally = Tally::with_capacity(match id {
             None => self.pairs.len(),
             Some(_) => 0,
         });
         for (i, sum) in self.members(id) {
-            tally.add_valued(self.valued_sum(&values, i, sum));
+            tally.add_valued(self.valued_sum(i, sum));
         }
         let s = Arc::new(GroupStats::of(self.kpi, tally));
         stats.done.insert(id, s.clone());
@@ -121,7 +120,6 @@ impl KpiPeriod {
 
     /// The sums of the nation, every region and every peer group, in one pass.
     fn tally_sums(&self) -> HashMap<Option<GroupId>, Tally> {
-        let values = self.values();
         let mut nation = Tally::default();
         let mut regions = vec![Tally::default(); self.groups.regions().len()];
         let mut peers = vec![Tally::default(); self.groups.peer_count()];
@@ -129,7 +127,7 @@ impl KpiPeriod {
             if region == NONE {
                 continue;
             }
-            let own = self.valued_sum(&values, i, self.pairs[i]);
+            let own = self.valued_sum(i, self.pairs[i]);
             nation.add_valued(own);
             for (g, tallies, of_regions) in
                 [(region, &mut regions, true), (peer, &mut peers, false)]

@@ -7,7 +7,7 @@
 //! do). Built month by month, so that a long period never holds all its months at once.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::directory::Directory;
 use super::groups::{GroupId, GroupIds, Slot};
@@ -123,38 +123,42 @@ pub struct KpiPeriod {
     rankings: Mutex<HashMap<Group, Arc<Vec<Ranked>>>>,
     /// Groups whose ranking was asked once (a page selected, nothing sorted).
     asked: Mutex<HashSet<Group>>,
+    /// Each dealer's value of its sums (NaN: none), found on first use.
+    values: OnceLock<Vec<f64>>,
 }
 
 impl KpiPeriod {
     /// Bytes held, roughly (for the memo's budget): the per-dealer sums and groups, and
-    /// room for the statistics that usually follow (the nation's values, a region's and a
-    /// peer group's; every group's sums).
+    /// room for what usually follows (each dealer's value; the nation's values, a region's
+    /// and a peer group's, for their quantiles; every group's sums).
     pub fn bytes(&self) -> usize {
-        self.pairs.len() * (16 + 4 + 8 + 2) + self.splits.len() * 96 + 512
+        self.pairs.len() * (16 + 4 + 8 + 8 + 2) + self.splits.len() * 96 + 512
     }
 
     /// Each dealer's value of its sums (NaN when it has none): what `kpi.value` gives,
-    /// found in one tight pass (the divisions overlap), for a pass over a group.
-    fn values(&self) -> Vec<f64> {
-        let (s0, s1) = (self.kpi.scale.0 as f64, self.kpi.scale.1 as f64);
-        self.pairs
-            .iter()
-            .map(|&(num, den)| {
-                if den > 0 {
-                    (num as f64 * s0) / (den as f64 * s1)
-                } else {
-                    f64::NAN
-                }
-            })
-            .collect()
+    /// found once, in one tight pass (the divisions overlap).
+    fn values(&self) -> &[f64] {
+        self.values.get_or_init(|| {
+            let (s0, s1) = (self.kpi.scale.0 as f64, self.kpi.scale.1 as f64);
+            self.pairs
+                .iter()
+                .map(|&(num, den)| {
+                    if den > 0 {
+                        (num as f64 * s0) / (den as f64 * s1)
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect()
+        })
     }
 
-    /// Dealer `i`'s pair and value for `sum`, one of its sums (its own, whose value is in
-    /// `values`, or one of a split dealer's), when it has a value.
-    fn valued_sum(&self, values: &[f64], i: usize, sum: (i64, i64)) -> Option<(Pair, f64)> {
+    /// Dealer `i`'s pair and value for `sum`, one of its sums (its own, or one of a split
+    /// dealer's), when it has a value.
+    fn valued_sum(&self, i: usize, sum: (i64, i64)) -> Option<(Pair, f64)> {
         let pair = Acc::of(sum).pair()?;
         if sum == self.pairs[i] {
-            let v = values[i];
+            let v = self.values()[i];
             return (!v.is_nan()).then_some((pair, v));
         }
         Some((pair, self.kpi.value(pair.num, pair.den)?))

@@ -127,11 +127,10 @@ impl KpiPeriod {
         // Light entries (value, place in code order, dealer) are selected and sorted; the
         // page's lines are made of them after.
         let code = &self.directory.code_order;
-        let values = self.values();
         let mut entries: Vec<(f64, u32, u32)> = self
             .members(id)
             .filter(|(i, _)| keep(*i))
-            .filter_map(|(i, sum)| Some((self.valued_sum(&values, i, sum)?.1, code[i], i as u32)))
+            .filter_map(|(i, sum)| Some((self.valued_sum(i, sum)?.1, code[i], i as u32)))
             .collect();
         let (bounds, total) = (window.bounds(entries.len()), entries.len());
         let direction = self.kpi.direction;
@@ -193,10 +192,9 @@ impl KpiPeriod {
         let Ok(id) = self.groups.lookup(group) else {
             return vec![];
         };
-        let values = self.values();
         self.members(id)
             .filter_map(|(i, sum)| {
-                let (pair, value) = self.valued_sum(&values, i, sum)?;
+                let (pair, value) = self.valued_sum(i, sum)?;
                 Some(Ranked {
                     index: i,
                     pair,
