@@ -30,6 +30,16 @@ pub struct Ranked {
     pub standing: Standing,
 }
 
+/// Ranking order of (value, place in code order): best value first, ties (sharing a rank)
+/// by dealer code.
+fn ranking_order(direction: Direction, a: (f64, u32), b: (f64, u32)) -> Ordering {
+    let by_value = match direction {
+        Direction::HigherIsBetter => b.0.partial_cmp(&a.0),
+        Direction::LowerIsBetter => a.0.partial_cmp(&b.0),
+    };
+    by_value.unwrap_or(Ordering::Equal).then(a.1.cmp(&b.1))
+}
+
 /// The standings of the first lines of a group's whole ranking (`entries`, sorted), with
 /// `ties_after` members after them tied with the last: a value's rank is where it starts,
 /// the members not worse than it are where it ends.
@@ -61,18 +71,16 @@ fn standings_in_order(entries: &[(f64, u32, u32)], ties_after: usize, n: usize) 
 }
 
 impl KpiPeriod {
-    /// Ranking order: best value first, ties (sharing a rank) by dealer code.
+    /// Ranking order of lines: see [`ranking_order`].
     fn order(&self) -> impl Fn(&Ranked, &Ranked) -> Ordering + '_ {
         let code = &self.directory.code_order;
         let direction = self.kpi.direction;
         move |a, b| {
-            let by_value = match direction {
-                Direction::HigherIsBetter => b.value.partial_cmp(&a.value),
-                Direction::LowerIsBetter => a.value.partial_cmp(&b.value),
-            };
-            by_value
-                .unwrap_or(Ordering::Equal)
-                .then_with(|| code[a.index].cmp(&code[b.index]))
+            ranking_order(
+                direction,
+                (a.value, code[a.index]),
+                (b.value, code[b.index]),
+            )
         }
     }
 
@@ -135,11 +143,7 @@ impl KpiPeriod {
         let (bounds, total) = (window.bounds(entries.len()), entries.len());
         let direction = self.kpi.direction;
         let order = |a: &(f64, u32, u32), b: &(f64, u32, u32)| {
-            let by_value = match direction {
-                Direction::HigherIsBetter => b.0.partial_cmp(&a.0),
-                Direction::LowerIsBetter => a.0.partial_cmp(&b.0),
-            };
-            by_value.unwrap_or(Ordering::Equal).then(a.1.cmp(&b.1))
+            ranking_order(direction, (a.0, a.1), (b.0, b.1))
         };
         // Tied with the last line of the page but after it (every member kept: see below).
         let mut ties_after = 0;
