@@ -1,7 +1,7 @@
 //! A group's KPI values best first, and where a value stands among them.
 
 use super::kpi::Direction;
-use super::standing::Standing;
+use super::standing::{is_better, standing_of, Standing};
 
 /// Values per block of the index: 32 values are four cache lines.
 const BLOCK: usize = 32;
@@ -33,9 +33,7 @@ impl BestFirst {
 
     /// `values` already best first in `direction`.
     pub fn new(values: Vec<f64>, direction: Direction) -> BestFirst {
-        debug_assert!(values
-            .windows(2)
-            .all(|w| !Self::is_better(direction, w[1], w[0])));
+        debug_assert!(values.windows(2).all(|w| !is_better(direction, w[1], w[0])));
         let fences = values.iter().step_by(BLOCK).copied().collect();
         BestFirst {
             values,
@@ -61,16 +59,9 @@ impl BestFirst {
         self.values.get(i).copied()
     }
 
-    fn is_better(direction: Direction, x: f64, than: f64) -> bool {
-        match direction {
-            Direction::HigherIsBetter => x > than,
-            Direction::LowerIsBetter => x < than,
-        }
-    }
-
     /// How many values are strictly better than `value`.
     fn better_than(&self, value: f64) -> usize {
-        let better = |x: &f64| Self::is_better(self.direction, *x, value);
+        let better = |x: &f64| is_better(self.direction, *x, value);
         // Fences `..j` are better, so values `..=(j - 1) * BLOCK` are; fence `j` is not,
         // so no value from `j * BLOCK` on is.
         let j = self.fences.partition_point(better);
@@ -98,16 +89,7 @@ impl BestFirst {
         let hi = hi.min(rest.len());
         let lo = hi / 2;
         let not_worse = better + lo + rest[lo..hi].partition_point(|x| *x == value);
-        let n = self.values.len();
-        let percentile = if n > 1 {
-            100.0 * (n - not_worse) as f64 / (n - 1) as f64
-        } else {
-            100.0
-        };
-        Standing {
-            rank: better + 1,
-            percentile,
-        }
+        standing_of(better, not_worse, self.values.len())
     }
 }
 

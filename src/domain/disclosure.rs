@@ -91,20 +91,7 @@ mod tests {
     use super::*;
 
     fn agg(count: usize, largest_share: Option<f64>) -> Aggregate {
-        Aggregate {
-            pooled: Some(1.0),
-            numerator: 1,
-            denominator: 1,
-            mean: None,
-            median: None,
-            p25: None,
-            p75: None,
-            min: None,
-            max: None,
-            count,
-            missing: 0,
-            largest_share,
-        }
+        Aggregate::of_sums(Some(1.0), (1, 1), count, 0, largest_share)
     }
 
     #[test]

@@ -53,14 +53,18 @@ pub fn standings(values: &[f64], direction: Direction) -> Vec<Standing> {
     out
 }
 
-fn is_better(direction: Direction, x: f64, than: f64) -> bool {
+/// Whether `x` is strictly better than `than` in `direction`.
+pub fn is_better(direction: Direction, x: f64, than: f64) -> bool {
     match direction {
         Direction::HigherIsBetter => x > than,
         Direction::LowerIsBetter => x < than,
     }
 }
 
-fn standing_of(better: usize, not_worse: usize, n: usize) -> Standing {
+/// The standing of a value in a group of `n` with `better` values strictly better than it
+/// and `not_worse` not worse (itself included): its rank, and the share of the others that
+/// are strictly worse.
+pub fn standing_of(better: usize, not_worse: usize, n: usize) -> Standing {
     let percentile = if n > 1 {
         100.0 * (n - not_worse) as f64 / (n - 1) as f64
     } else {

@@ -28,6 +28,33 @@ pub struct Aggregate {
     pub largest_share: Option<f64>,
 }
 
+impl Aggregate {
+    /// A group's figures from its sums alone: the order statistics (mean, quantiles and
+    /// extremes) are `None`.
+    pub fn of_sums(
+        pooled: Option<f64>,
+        (numerator, denominator): (i128, i128),
+        count: usize,
+        missing: usize,
+        largest_share: Option<f64>,
+    ) -> Aggregate {
+        Aggregate {
+            pooled,
+            numerator,
+            denominator,
+            mean: None,
+            median: None,
+            p25: None,
+            p75: None,
+            min: None,
+            max: None,
+            count,
+            missing,
+            largest_share,
+        }
+    }
+}
+
 /// One dealer's contribution: its summed numerator and denominator over the period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pair {
@@ -87,22 +114,15 @@ impl Tally {
     /// quantiles and extremes are `None`), for its pooled value.
     pub fn sums(&self, kpi: &KpiDef) -> Aggregate {
         let (numerator, denominator) = (self.numerator, self.denominator);
-        Aggregate {
-            pooled: (denominator > 0).then(|| {
+        Aggregate::of_sums(
+            (denominator > 0).then(|| {
                 (numerator as f64 * kpi.scale.0 as f64) / (denominator as f64 * kpi.scale.1 as f64)
             }),
-            numerator,
-            denominator,
-            mean: None,
-            median: None,
-            p25: None,
-            p75: None,
-            min: None,
-            max: None,
-            count: self.count,
-            missing: self.missing,
-            largest_share: (denominator > 0).then(|| self.largest as f64 / denominator as f64),
-        }
+            (numerator, denominator),
+            self.count,
+            self.missing,
+            (denominator > 0).then(|| self.largest as f64 / denominator as f64),
+        )
     }
 
     /// The group's aggregate, and its members' values (in no particular order: the

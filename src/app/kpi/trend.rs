@@ -63,20 +63,13 @@ impl App {
                 .and_then(|(n, d)| kpi.value(n, d));
             let disclosure = match view {
                 View::Live => Disclosure::Live,
-                View::Published => rules.judge(&Aggregate {
+                View::Published => rules.judge(&Aggregate::of_sums(
                     pooled,
-                    numerator: sum.numerator,
-                    denominator: sum.denominator,
-                    mean: None,
-                    median: None,
-                    p25: None,
-                    p75: None,
-                    min: None,
-                    max: None,
-                    count: sum.dealers as usize,
-                    missing: 0,
-                    largest_share: sum.largest_share(),
-                }),
+                    (sum.numerator, sum.denominator),
+                    sum.dealers as usize,
+                    0,
+                    sum.largest_share(),
+                )),
             };
             GroupValue {
                 disclosure,

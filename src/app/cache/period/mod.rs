@@ -139,16 +139,9 @@ impl KpiPeriod {
     /// found once, in one tight pass (the divisions overlap).
     fn values(&self) -> &[f64] {
         self.values.get_or_init(|| {
-            let (s0, s1) = (self.kpi.scale.0 as f64, self.kpi.scale.1 as f64);
             self.pairs
                 .iter()
-                .map(|&(num, den)| {
-                    if den > 0 {
-                        (num as f64 * s0) / (den as f64 * s1)
-                    } else {
-                        f64::NAN
-                    }
-                })
+                .map(|&(num, den)| self.kpi.value(num, den).unwrap_or(f64::NAN))
                 .collect()
         })
     }
@@ -284,6 +277,19 @@ mod tests {
         s
     }
 
+    /// Live months: each slab with the members of its month.
+    fn live<'a>(slabs: &[&'a Slab], members: &'a [Vec<Slot>]) -> Vec<MonthInput<'a>> {
+        slabs
+            .iter()
+            .zip(members)
+            .map(|(slab, members)| MonthInput {
+                slab,
+                members,
+                holds: None,
+            })
+            .collect()
+    }
+
     fn build(
         months: &[MonthInput<'_>],
         directory: Arc<Directory>,
@@ -308,18 +314,7 @@ mod tests {
         let (directory, ids, members) = network();
         let jan = slab(&[(1, 10), (2, 10), (3, 10)]);
         let feb = slab(&[(1, 20), (2, 20), (5, 20)]);
-        let inputs = [
-            MonthInput {
-                slab: &jan,
-                members: &members[0],
-                holds: None,
-            },
-            MonthInput {
-                slab: &feb,
-                members: &members[1],
-                holds: None,
-            },
-        ];
+        let inputs = live(&[&jan, &feb], &members);
         let p = build(&inputs, directory, ids, View::Live);
         let r1 = p.stats(&Group::Region("R1".into()));
         // R1: D1's two months and D3's January: (1 + 1 + 3) / (10 + 20 + 10)
@@ -508,18 +503,7 @@ mod tests {
     fn sums_that_overflow_have_no_value() {
         let (directory, ids, members) = network();
         let big = slab(&[(i64::MAX, 10), (2, 10), (3, 10)]);
-        let inputs = [
-            MonthInput {
-                slab: &big,
-                members: &members[0],
-                holds: None,
-            },
-            MonthInput {
-                slab: &big,
-                members: &members[1],
-                holds: None,
-            },
-        ];
+        let inputs = live(&[&big, &big], &members);
         let p = build(&inputs, directory, ids, View::Live);
         assert_eq!(p.acc(0, &Group::Nation), Some(Acc::Overflow));
         assert_eq!(p.missing(&Group::Nation), [0]);

@@ -7,7 +7,7 @@ use std::sync::{Arc, PoisonError};
 use super::{Acc, KpiPeriod};
 use crate::domain::kpi::Direction;
 use crate::domain::paging::{Bounds, Window};
-use crate::domain::standing::Standing;
+use crate::domain::standing::{standing_of, Standing};
 use crate::domain::stats::Pair;
 use crate::domain::Group;
 
@@ -54,17 +54,8 @@ fn standings_in_order(entries: &[(f64, u32, u32)], ties_after: usize, n: usize) 
         } else {
             end
         };
-        let percentile = if n > 1 {
-            100.0 * (n - not_worse) as f64 / (n - 1) as f64
-        } else {
-            100.0
-        };
-        for _ in start..end {
-            out.push(Standing {
-                rank: start + 1,
-                percentile,
-            });
-        }
+        let standing = standing_of(start, not_worse, n);
+        out.extend(std::iter::repeat_n(standing, end - start));
         start = end;
     }
     out
