@@ -322,6 +322,26 @@ async fn a_panic_answers_internal_for_its_request_only_and_leaves_the_cache_work
     assert_eq!(ready.status().as_u16(), 200);
 }
 
+/// Connections are not pinged on every use (that doubled every query's round trips), but
+/// one that sat idle is: after the database ended them all, the next request works.
+#[tokio::test]
+async fn connections_the_database_ended_are_replaced() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    let admin = t.admin();
+    let q = "{ dealers(first: 1) { totalCount } }";
+    let count = |d: Value| d["dealers"]["totalCount"].clone();
+    let before = count(t.ok(&admin, q, json!({})).await);
+    if !t.drop_connections().await {
+        return;
+    }
+    // Idle for longer than the pool's ping threshold (1 s).
+    tokio::time::sleep(std::time::Duration::from_millis(1_300)).await;
+    for _ in 0..3 {
+        assert_eq!(count(t.ok(&admin, q, json!({})).await), before);
+    }
+}
+
 #[tokio::test]
 async fn a_request_past_its_time_limit_is_a_timeout_error() {
     let t = TestApp::spawn_with(|s| s.request_timeout_secs = 1).await;

@@ -1,5 +1,6 @@
 //! The GraphQL API: schema types, queries, mutations, dataloaders and guards.
 
+mod documents;
 mod error;
 mod events;
 #[cfg(feature = "fault-injection")]
@@ -25,6 +26,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, MergedObject, Request, SDLExportOptions, Schema};
 
+pub use documents::ParsedDocuments;
 pub use error::to_gql;
 pub use form::form_layout;
 pub use limits::{execute, MAX_COMPLEXITY, MAX_DEPTH, MAX_FIELDS, MAX_ROOT_FIELDS};

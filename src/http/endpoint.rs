@@ -228,6 +228,7 @@ async fn answer(
             .operation_label(request.operation_name.as_deref());
         return Ok((name, async_graphql::Response::from_errors(vec![e])));
     }
+    state.documents.prepare(&mut request);
     let name = state
         .app
         .metrics

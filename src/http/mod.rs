@@ -33,7 +33,7 @@ use tower_http::LatencyUnit;
 use tracing::Level;
 
 use crate::app::App;
-use crate::graphql::{self, MsiSchema, PersistedQueries};
+use crate::graphql::{self, MsiSchema, ParsedDocuments, PersistedQueries};
 
 /// Largest request body accepted (a report is a few KiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -52,6 +52,7 @@ struct HttpState {
     app: Arc<App>,
     schema: MsiSchema,
     persisted: Arc<PersistedQueries>,
+    documents: Arc<ParsedDocuments>,
 }
 
 /// The service's routes: `POST /graphql`, `GET /graphql` (a query, or GraphiQL), the
@@ -65,6 +66,7 @@ pub fn router(app: Arc<App>) -> Router {
         app,
         schema,
         persisted,
+        documents: Default::default(),
     };
     // What people and tools ask: one log line per request (at the default level).
     let api = Router::new()

@@ -54,9 +54,11 @@ impl Db {
         match self {
             Db::Sqlite(url) => Arc::new(SqliteStore::connect(url).await.unwrap()),
             Db::Postgres { url, schema } => {
+                // Named after the schema: a test can find the service's connections.
                 let options = sqlx::postgres::PgConnectOptions::from_str(url)
                     .unwrap()
-                    .options([("search_path", schema.as_str())]);
+                    .options([("search_path", schema.as_str())])
+                    .application_name(schema);
                 Arc::new(PgStore::connect_with(options).await.unwrap())
             }
         }
@@ -223,6 +225,25 @@ impl TestApp {
                 pool.close().await;
             }
         }
+    }
+
+    /// Ends the service's PostgreSQL sessions from the server's side (a restart, say);
+    /// `false` on SQLite.
+    pub async fn drop_connections(&self) -> bool {
+        let Db::Postgres { url, schema } = &self.db else {
+            return false;
+        };
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        let ended: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+        )
+        .bind(schema)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        assert!(!ended.is_empty(), "no session of the service to end");
+        true
     }
 
     /// Whether the test runs on PostgreSQL.

@@ -76,8 +76,10 @@ impl App {
             return Ok(view);
         };
         let directory: &Directory = &p.directory;
-        view.aggregate = viewer.figures(Some(&p.stats(&group)));
-        view.nation = viewer.figures(Some(&p.stats(&Group::Nation)));
+        // The group's and the nation's statistics in one pass.
+        let stats = p.stats_of(&[&group, &Group::Nation]);
+        view.aggregate = viewer.figures(Some(&stats[0]));
+        view.nation = viewer.figures(Some(&stats[1]));
         let last = period.range.to;
         let region_pooled = |r: &Option<String>| {
             r.as_ref()

@@ -95,10 +95,15 @@ impl App {
             visible.push(viewer.sees_dealer(&directory, i, range, &Group::Nation));
         }
         let region = own.region.clone().map(Group::Region);
+        let groups: Vec<&Group> = region.iter().chain([&Group::Nation, &own.peer]).collect();
         let mut lines = Vec::with_capacity(KPIS.len());
         for (k, def) in KPIS.iter().enumerate() {
             let value = OwnValue::of(def, figures[0][k], visible[0]);
             let p = self.kpi_period(def, period, viewer.view()).await?;
+            // The three groups' statistics in one pass (each is asked for below).
+            if let Some(p) = &p {
+                p.stats_of(&groups);
+            }
             let stats = |g: &Group| p.as_ref().map(|p| p.stats(g));
             let region_figures = match &region {
                 Some(g) => viewer.figures(stats(g).as_deref()),

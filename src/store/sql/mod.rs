@@ -22,6 +22,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -55,6 +56,27 @@ pub struct PgStore {
     events_channel: String,
 }
 
+/// A pooled connection idle for longer than this is pinged before it is used.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// Pings only connections that sat idle (after a database restart, say): sqlx's default,
+/// a ping on every acquire, doubled the round trips of every query (a change-log read, each
+/// step of a submission). A connection that broke less than [`PING_AFTER_IDLE`] ago fails
+/// its one query, and is dropped.
+fn ping_when_idle<DB: sqlx::Database>(options: PoolOptions<DB>) -> PoolOptions<DB> {
+    options
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for < PING_AFTER_IDLE {
+                    return Ok(true);
+                }
+                // A broken connection is closed, and the pool tries another.
+                Ok(sqlx::Connection::ping(conn).await.is_ok())
+            })
+        })
+}
+
 /// Held while a write transaction runs (SQLite only).
 type WriterGuard<'a> = Option<tokio::sync::MutexGuard<'a, ()>>;
 
@@ -77,7 +99,7 @@ impl SqliteStore {
             .row_buffer_size(4096)
             // Loading a month of facts (600,000 rows) takes a second by design.
             .log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
+        let pool = ping_when_idle(SqlitePoolOptions::new())
             .max_connections(8)
             .connect_with(options)
             .await?;
@@ -107,7 +129,7 @@ impl PgStore {
 
     /// Connects with explicit options (tests use a private `search_path`).
     pub async fn connect_with(options: PgConnectOptions) -> StoreResult<PgStore> {
-        let pool = PgPoolOptions::new()
+        let pool = ping_when_idle(PgPoolOptions::new())
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)

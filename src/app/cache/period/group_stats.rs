@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError};
 
-use super::{Acc, KpiPeriod, NONE, SPLIT};
+use super::{membership, valued, Acc, KpiPeriod, Membership, NONE, SPLIT};
 use crate::app::cache::groups::GroupId;
 use crate::domain::best_first::BestFirst;
 use crate::domain::kpi::{Direction, KpiDef};
@@ -83,23 +83,51 @@ impl KpiPeriod {
     /// A group's statistics (empty for a group without members): one pass over the
     /// dealers for its members' values, the quantiles found by selection.
     pub fn stats(&self, group: &Group) -> Arc<GroupStats> {
-        let Ok(id) = self.groups.lookup(group) else {
-            return Arc::new(GroupStats::of(self.kpi, Tally::default()));
-        };
+        let mut stats = self.stats_of(&[group]);
+        stats.swap_remove(0)
+    }
+
+    /// The statistics of several groups (a scorecard's region, peer group and nation),
+    /// those not found yet in one pass over the dealers together.
+    pub fn stats_of(&self, groups: &[&Group]) -> Vec<Arc<GroupStats>> {
+        let ids: Vec<_> = groups.iter().map(|g| self.groups.lookup(g).ok()).collect();
         let mut stats = self.stats.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(hit) = stats.done.get(&id) {
-            return hit.clone();
+        let mut pending: Vec<(Option<GroupId>, Tally)> = Vec::with_capacity(ids.len());
+        for id in ids.iter().flatten() {
+            if !stats.done.contains_key(id) && pending.iter().all(|(p, _)| p != id) {
+                let capacity = if id.is_none() { self.pairs.len() } else { 0 };
+                pending.push((*id, Tally::with_capacity(capacity)));
+            }
         }
-        let mut tally = Tally::with_capacity(match id {
-            None => self.pairs.len(),
-            Some(_) => 0,
-        });
-        for (i, sum) in self.members(id) {
-            tally.add_valued(self.valued_sum(i, sum));
+        if !pending.is_empty() {
+            let values = self.values();
+            for (i, ((&home, &sum), &value)) in
+                self.home.iter().zip(&self.pairs).zip(values).enumerate()
+            {
+                for (id, tally) in &mut pending {
+                    match membership(*id, home) {
+                        Membership::Home => tally.add_valued(valued(sum, value)),
+                        Membership::Split => {
+                            if let Some(sum) = self.split_sum_in(i, *id) {
+                                tally.add_valued(self.valued_sum(i, sum));
+                            }
+                        }
+                        Membership::None => {}
+                    }
+                }
+            }
+            for (id, tally) in pending {
+                stats
+                    .done
+                    .insert(id, Arc::new(GroupStats::of(self.kpi, tally)));
+            }
         }
-        let s = Arc::new(GroupStats::of(self.kpi, tally));
-        stats.done.insert(id, s.clone());
-        s
+        ids.iter()
+            .map(|id| match id.and_then(|id| stats.done.get(&id)) {
+                Some(s) => s.clone(),
+                None => Arc::new(GroupStats::of(self.kpi, Tally::default())),
+            })
+            .collect()
     }
 
     /// A group's sums alone (its aggregate without mean, quantiles or extremes): what a
@@ -123,11 +151,12 @@ impl KpiPeriod {
         let mut nation = Tally::default();
         let mut regions = vec![Tally::default(); self.groups.regions().len()];
         let mut peers = vec![Tally::default(); self.groups.peer_count()];
+        let values = self.values();
         for (i, &(region, peer)) in self.home.iter().enumerate() {
             if region == NONE {
                 continue;
             }
-            let own = self.valued_sum(i, self.pairs[i]);
+            let own = valued(self.pairs[i], values[i]);
             nation.add_valued(own);
             for (g, tallies, of_regions) in
                 [(region, &mut regions, true), (peer, &mut peers, false)]

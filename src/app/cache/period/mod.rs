@@ -98,6 +98,45 @@ fn add(sum: &mut (i64, i64), v: (i64, i64)) {
     };
 }
 
+/// A pair and its value (NaN: none), when it has one.
+#[inline]
+fn valued(sum: (i64, i64), value: f64) -> Option<(Pair, f64)> {
+    let pair = Acc::of(sum).pair()?;
+    (!value.is_nan()).then_some((pair, value))
+}
+
+/// How a dealer belongs to a group over the period.
+enum Membership {
+    /// With all its sums (the group it stayed in, or the nation).
+    Home,
+    /// With part of them: see its [`Split`].
+    Split,
+    None,
+}
+
+/// How a dealer with `home` groups belongs to group `id` (`None`: the nation).
+#[inline]
+fn membership(id: Option<GroupId>, (region, peer): (u16, u16)) -> Membership {
+    let (own, of_kind) = match id {
+        None => {
+            return if region == NONE {
+                Membership::None
+            } else {
+                Membership::Home
+            }
+        }
+        Some(GroupId::Region(g)) => (g, region),
+        Some(GroupId::Peer(g)) => (g, peer),
+    };
+    if of_kind == own {
+        Membership::Home
+    } else if of_kind == SPLIT {
+        Membership::Split
+    } else {
+        Membership::None
+    }
+}
+
 /// A dealer that changed region or peer group within the period: its sums per group.
 #[derive(Debug, Clone, Default)]
 struct Split {
@@ -159,19 +198,55 @@ impl KpiPeriod {
 
     /// Every member of a group with its sums, in dealer order.
     fn members(&self, id: Option<GroupId>) -> impl Iterator<Item = (usize, (i64, i64))> + '_ {
-        (0..self.home.len()).filter_map(move |i| self.sum_in(i, id).map(|p| (i, p)))
+        self.home
+            .iter()
+            .zip(&self.pairs)
+            .enumerate()
+            .filter_map(move |(i, (&home, &sum))| match membership(id, home) {
+                Membership::Home => Some((i, sum)),
+                Membership::Split => self.split_sum_in(i, id).map(|s| (i, s)),
+                Membership::None => None,
+            })
+    }
+
+    /// Every member of a group with its pair and value when it has one, in dealer order:
+    /// what [`KpiPeriod::members`] and [`KpiPeriod::valued_sum`] give, in one tight pass
+    /// (the per-dealer walk of a group's statistics and of its ranking).
+    fn valued_members(
+        &self,
+        id: Option<GroupId>,
+    ) -> impl Iterator<Item = (usize, Option<(Pair, f64)>)> + '_ {
+        self.home
+            .iter()
+            .zip(&self.pairs)
+            .zip(self.values())
+            .enumerate()
+            .filter_map(
+                move |(i, ((&home, &sum), &value))| match membership(id, home) {
+                    Membership::Home => Some((i, valued(sum, value))),
+                    Membership::Split => {
+                        let sum = self.split_sum_in(i, id)?;
+                        Some((i, self.valued_sum(i, sum)))
+                    }
+                    Membership::None => None,
+                },
+            )
+    }
+
+    /// A split dealer's sums in one of its groups.
+    fn split_sum_in(&self, i: usize, id: Option<GroupId>) -> Option<(i64, i64)> {
+        match id? {
+            GroupId::Region(g) => self.split_sum(i, true, g),
+            GroupId::Peer(g) => self.split_sum(i, false, g),
+        }
     }
 
     /// Dealer `i`'s sums in group `id` (`None`: not a member of it in the period).
     fn sum_in(&self, i: usize, id: Option<GroupId>) -> Option<(i64, i64)> {
-        let (region, peer) = *self.home.get(i)?;
-        match id {
-            None => (region != NONE).then_some(self.pairs[i]),
-            Some(GroupId::Region(g)) if region == g => Some(self.pairs[i]),
-            Some(GroupId::Peer(g)) if peer == g => Some(self.pairs[i]),
-            Some(GroupId::Region(g)) if region == SPLIT => self.split_sum(i, true, g),
-            Some(GroupId::Peer(g)) if peer == SPLIT => self.split_sum(i, false, g),
-            _ => None,
+        match membership(id, *self.home.get(i)?) {
+            Membership::Home => Some(self.pairs[i]),
+            Membership::Split => self.split_sum_in(i, id),
+            Membership::None => None,
         }
     }
 
@@ -206,11 +281,15 @@ impl KpiPeriod {
         Some(self.stats(group).standing(v))
     }
 
-    /// The group's members without a value.
+    /// The group's members without a value (counted by its statistics, so that a group
+    /// without any costs no pass).
     pub fn missing(&self, group: &Group) -> Vec<usize> {
         let Ok(id) = self.groups.lookup(group) else {
             return vec![];
         };
+        if self.stats(group).aggregate.missing == 0 {
+            return vec![];
+        }
         self.members(id)
             .filter(|(_, p)| Acc::of(*p).pair().is_none())
             .map(|(i, _)| i)
@@ -352,6 +431,32 @@ mod tests {
         assert_eq!(p.standing(2, &Group::Region("R1".into())).unwrap().rank, 2);
         assert!(p.stats(&Group::Region("R9".into())).aggregate.count == 0);
         assert!(p.missing(&Group::Nation).is_empty());
+    }
+
+    #[test]
+    fn groups_found_together_are_those_found_one_by_one() {
+        let (directory, ids, members) = network();
+        let jan = slab(&[(1, 10), (2, 10), (3, 10)]);
+        let feb = slab(&[(1, 20), (0, 0), (5, 20)]);
+        let inputs = live(&[&jan, &feb], &members);
+        let groups = [
+            Group::Region("R1".into()),
+            Group::Nation,
+            Group::Region("R2".into()),
+            Group::peer("B", SizeTier::Small),
+            Group::Region("R9".into()),
+            Group::Nation,
+        ];
+        let together = build(&inputs, directory.clone(), ids.clone(), View::Live);
+        let all: Vec<&Group> = groups.iter().collect();
+        let found = together.stats_of(&all);
+        let alone = build(&inputs, directory, ids, View::Live);
+        assert_eq!(found.len(), groups.len());
+        for (g, s) in groups.iter().zip(&found) {
+            assert_eq!(s.aggregate, alone.stats(g).aggregate, "{g:?}");
+            // Kept: asked again, the same statistics.
+            assert!(Arc::ptr_eq(s, &together.stats(g)) || s.aggregate.count == 0);
+        }
     }
 
     #[test]

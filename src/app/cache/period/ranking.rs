@@ -127,9 +127,9 @@ impl KpiPeriod {
         // page's lines are made of them after.
         let code = &self.directory.code_order;
         let mut entries: Vec<(f64, u32, u32)> = self
-            .members(id)
+            .valued_members(id)
             .filter(|(i, _)| keep(*i))
-            .filter_map(|(i, sum)| Some((self.valued_sum(i, sum)?.1, code[i], i as u32)))
+            .filter_map(|(i, valued)| Some((valued?.1, code[i], i as u32)))
             .collect();
         let (bounds, total) = (window.bounds(entries.len()), entries.len());
         let direction = self.kpi.direction;
@@ -187,9 +187,9 @@ impl KpiPeriod {
         let Ok(id) = self.groups.lookup(group) else {
             return vec![];
         };
-        self.members(id)
-            .filter_map(|(i, sum)| {
-                let (pair, value) = self.valued_sum(i, sum)?;
+        self.valued_members(id)
+            .filter_map(|(i, valued)| {
+                let (pair, value) = valued?;
                 Some(Ranked {
                     index: i,
                     pair,
