@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError};
 
-use super::{membership, valued, Acc, KpiPeriod, Membership, NONE, SPLIT};
+use super::{valued, Acc, KpiPeriod, NONE, SPLIT};
 use crate::app::cache::groups::GroupId;
 use crate::domain::best_first::BestFirst;
 use crate::domain::kpi::{Direction, KpiDef};
@@ -105,14 +105,8 @@ impl KpiPeriod {
                 self.home.iter().zip(&self.pairs).zip(values).enumerate()
             {
                 for (id, tally) in &mut pending {
-                    match membership(*id, home) {
-                        Membership::Home => tally.add_valued(valued(sum, value)),
-                        Membership::Split => {
-                            if let Some(sum) = self.split_sum_in(i, *id) {
-                                tally.add_valued(self.valued_sum(i, sum));
-                            }
-                        }
-                        Membership::None => {}
+                    if let Some(v) = self.valued_in(i, *id, home, sum, value) {
+                        tally.add_valued(v);
                     }
                 }
             }
