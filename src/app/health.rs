@@ -75,14 +75,19 @@ impl App {
         if let Err(e) = first.await {
             tracing::warn!(error = %e, "KPI cache start failed; it loads on first use");
         }
+        let months = self.settings.warm_months as i32;
+        let last = self.current_month().plus(-1);
+        let range = MonthRange::new(last.plus(1 - months), last);
+        // Before the replica is ready: `/readyz` tells a warm-up under way from one done.
+        if let Some(range) = range {
+            self.cache.will_warm(range.months().count());
+        }
         self.ready.store(true, Ordering::SeqCst);
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "ready: KPI months load on first use while the cache warms"
         );
-        let months = self.settings.warm_months as i32;
-        let last = self.current_month().plus(-1);
-        let Some(range) = MonthRange::new(last.plus(1 - months), last) else {
+        let Some(range) = range else {
             return;
         };
         match self.cache.warm(store, range).await {

@@ -78,13 +78,21 @@ impl KpiCache {
         self.directory(store).await?;
         let publications = self.publications(store).await?;
         let months: Vec<Month> = range.months().collect();
-        self.warm_total.store(months.len() as u64, Ordering::SeqCst);
+        self.will_warm(months.len());
         for m in months.into_iter().rev() {
             let _one = self.warming.acquire().await;
             self.month(store, m, publications.contains_key(&m)).await?;
             self.warm_done.fetch_add(1, Ordering::SeqCst);
         }
         Ok(())
+    }
+
+    /// Announces a warm-up of `months` months, before the replica says it is ready: until
+    /// they are loaded, [`KpiCache::warming`] tells so (`/readyz` said "ready", warm, in
+    /// the moment between).
+    pub fn will_warm(&self, months: usize) {
+        self.warm_done.store(0, Ordering::SeqCst);
+        self.warm_total.store(months as u64, Ordering::SeqCst);
     }
 
     fn month_lock(&self, m: Month) -> Arc<tokio::sync::Mutex<()>> {
@@ -390,6 +398,18 @@ mod tests {
     use super::super::{Budget, KpiCache, View};
     use crate::domain::kpi::KPIS;
     use crate::domain::{Group, Period, PeriodKind};
+
+    #[tokio::test]
+    async fn a_warm_up_announced_is_under_way_until_its_months_are_loaded() {
+        let (_dir, store) = network().await;
+        let cache = KpiCache::default();
+        assert_eq!(cache.warming(), None);
+        cache.will_warm(3);
+        assert_eq!(cache.warming(), Some((0, 3)));
+        let range = crate::domain::MonthRange::new(month("2024-01"), month("2024-03")).unwrap();
+        cache.warm(&store, range).await.unwrap();
+        assert_eq!(cache.warming(), None);
+    }
 
     #[tokio::test]
     async fn months_beyond_the_budget_are_evicted_and_come_back_the_same() {
