@@ -188,11 +188,10 @@ impl KpiPeriod {
     /// Dealer `i`'s pair and value for `sum`, one of its sums (its own, or one of a split
     /// dealer's), when it has a value.
     fn valued_sum(&self, i: usize, sum: (i64, i64)) -> Option<(Pair, f64)> {
-        let pair = Acc::of(sum).pair()?;
         if sum == self.pairs[i] {
-            let v = self.values()[i];
-            return (!v.is_nan()).then_some((pair, v));
+            return valued(sum, self.values()[i]);
         }
+        let pair = Acc::of(sum).pair()?;
         Some((pair, self.kpi.value(pair.num, pair.den)?))
     }
 
@@ -202,11 +201,24 @@ impl KpiPeriod {
             .iter()
             .zip(&self.pairs)
             .enumerate()
-            .filter_map(move |(i, (&home, &sum))| match membership(id, home) {
-                Membership::Home => Some((i, sum)),
-                Membership::Split => self.split_sum_in(i, id).map(|s| (i, s)),
-                Membership::None => None,
-            })
+            .filter_map(move |(i, (&home, &sum))| Some((i, self.member_sum(i, id, home, sum)?)))
+    }
+
+    /// Dealer `i`'s sums in group `id`, given its home groups and own sums (`None`: not a
+    /// member of it in the period).
+    #[inline]
+    fn member_sum(
+        &self,
+        i: usize,
+        id: Option<GroupId>,
+        home: (u16, u16),
+        sum: (i64, i64),
+    ) -> Option<(i64, i64)> {
+        match membership(id, home) {
+            Membership::Home => Some(sum),
+            Membership::Split => self.split_sum_in(i, id),
+            Membership::None => None,
+        }
     }
 
     /// Every member of a group with its pair and value when it has one, in dealer order:
@@ -246,25 +258,17 @@ impl KpiPeriod {
 
     /// A split dealer's sums in one of its groups.
     fn split_sum_in(&self, i: usize, id: Option<GroupId>) -> Option<(i64, i64)> {
-        match id? {
-            GroupId::Region(g) => self.split_sum(i, true, g),
-            GroupId::Peer(g) => self.split_sum(i, false, g),
-        }
+        let s = self.splits.get(&(i as u32))?;
+        let (list, g) = match id? {
+            GroupId::Region(g) => (&s.regions, g),
+            GroupId::Peer(g) => (&s.peers, g),
+        };
+        list.iter().find(|(x, _)| *x == g).map(|(_, p)| *p)
     }
 
     /// Dealer `i`'s sums in group `id` (`None`: not a member of it in the period).
     fn sum_in(&self, i: usize, id: Option<GroupId>) -> Option<(i64, i64)> {
-        match membership(id, *self.home.get(i)?) {
-            Membership::Home => Some(self.pairs[i]),
-            Membership::Split => self.split_sum_in(i, id),
-            Membership::None => None,
-        }
-    }
-
-    fn split_sum(&self, i: usize, region: bool, g: u16) -> Option<(i64, i64)> {
-        let s = self.splits.get(&(i as u32))?;
-        let list = if region { &s.regions } else { &s.peers };
-        list.iter().find(|(x, _)| *x == g).map(|(_, p)| *p)
+        self.member_sum(i, id, *self.home.get(i)?, self.pairs[i])
     }
 
     /// Dealer `i`'s figures in `group` (`None`: not a member of it in the period).
@@ -324,24 +328,28 @@ mod tests {
         s.parse().unwrap()
     }
 
-    /// Three dealers; D3 moves from R1 to R2 in the second month.
-    fn network() -> (Arc<Directory>, GroupIds, Vec<Vec<Slot>>) {
-        let dealer = |code: &str| Dealer {
-            code: code.into(),
-            name: code.into(),
+    /// A dealer of brand B, small, open since January 2024.
+    fn dealer(code: String) -> Dealer {
+        Dealer {
+            name: code.clone(),
+            code,
             brand: "B".into(),
             province: "P".into(),
             city: "C".into(),
             size_tier: SizeTier::Small,
             opened: month("2024-01"),
             closed: None,
-        };
+        }
+    }
+
+    /// Three dealers; D3 moves from R1 to R2 in the second month.
+    fn network() -> (Arc<Directory>, GroupIds, Vec<Vec<Slot>>) {
         let at = |r: &str, m: &str| RegionAssignment {
             from: month(m),
             region_code: r.into(),
         };
         let directory = Arc::new(Directory::new(
-            vec![dealer("D1"), dealer("D2"), dealer("D3")],
+            ["D1", "D2", "D3"].map(|c| dealer(c.into())).to_vec(),
             vec![
                 vec![at("R1", "2024-01")],
                 vec![at("R2", "2024-01")],
@@ -478,16 +486,7 @@ mod tests {
         // 300 dealers in three regions, codes not in slab order, many ties, some without
         // a value.
         let n = 300;
-        let dealer = |i: usize| Dealer {
-            code: format!("D{:03}", (i * 7) % n),
-            name: String::new(),
-            brand: "B".into(),
-            province: "P".into(),
-            city: "C".into(),
-            size_tier: SizeTier::Small,
-            opened: month("2024-01"),
-            closed: None,
-        };
+        let code = |i: usize| format!("D{:03}", (i * 7) % n);
         let histories = (0..n)
             .map(|i| {
                 vec![RegionAssignment {
@@ -496,7 +495,10 @@ mod tests {
                 }]
             })
             .collect();
-        let directory = Arc::new(Directory::new((0..n).map(dealer).collect(), histories));
+        let directory = Arc::new(Directory::new(
+            (0..n).map(|i| dealer(code(i))).collect(),
+            histories,
+        ));
         let mut ids = GroupIds::default();
         let members = directory.live_members(month("2024-01"), &mut ids);
         let pairs: Vec<(i64, i64)> = (0..n)
