@@ -358,3 +358,52 @@ async fn a_database_of_an_earlier_catalog_is_recomputed_at_start() {
         "{published}"
     );
 }
+
+async fn set_visits(t: &TestApp, value: &str) {
+    t.ok(
+        &t.admin(),
+        r#"mutation($v: Decimal!) { setOemParameter(name: "annual_visits_per_vehicle", year: 2024, value: $v) { parameter { value } } }"#,
+        json!({ "v": value }),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_parameter_set_meanwhile_is_the_one_a_submission_is_judged_with() {
+    let t = TestApp::spawn().await;
+    network(&t).await;
+    set_visits(&t, "2").await;
+    // March: P1..P5 with the same repair orders and vehicles in operation, so the same
+    // service coverage (ro_total × 12 over VIO × 2 visits); the submissions read the
+    // parameter (and the service keeps it).
+    for i in 1..=5 {
+        let r = submit_full(&t, &format!("P{i}"), "2024-03", march(i)).await;
+        assert_eq!(r["outcome"], "ACCEPTED", "P{i}: {r}");
+    }
+    publish(&t, "2024-03").await;
+    // Ten times as many visits: April's coverage of the same figures is a tenth of the
+    // published median (March's facts are held at their published values), less than a
+    // fifth: a warning, which the value kept from before would not give.
+    set_visits(&t, "20").await;
+    let r = submit_full(&t, "P4", "2024-04", march(4)).await;
+    assert_eq!(r["outcome"], "ACCEPTED_WITH_WARNINGS", "{r}");
+    let fields: Vec<String> = peer_warnings(&r).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["kpi:service_coverage"], "{r}");
+    // Another replica, which read the parameter before it changed back, follows too.
+    let replica = t.replica().await;
+    let r = submit_full(&replica, "P5", "2024-04", march(5)).await;
+    assert_eq!(r["outcome"], "ACCEPTED_WITH_WARNINGS", "{r}");
+    set_visits(&t, "2").await;
+    let q = format!("mutation($i: ReportInput!) {{ amendMonthlyReport(dealerCode: \"P5\", month: \"2024-04\", input: $i, expectedRevision: 1, reason: \"advisors\") {{ {WRITE} }} }}");
+    let a = replica
+        .ok(
+            &replica.admin(),
+            &q,
+            json!({ "i": report_input(&[("service_advisors", json!(4))]) }),
+        )
+        .await["amendMonthlyReport"]
+        .clone();
+    assert_eq!(a["outcome"], "ACCEPTED", "{a}");
+    let fields: Vec<String> = peer_warnings(&a).into_iter().map(|(f, _)| f).collect();
+    assert!(fields.is_empty(), "{a}");
+}

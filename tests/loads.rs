@@ -219,3 +219,47 @@ async fn a_load_leaves_drafts_alone() {
     );
     assert_eq!(stored(&t, &missing[0], "2024-05").await.1, vec![1]);
 }
+
+/// Rows of SQLite's planner statistics: `sqlite_stat1` (row counts), `sqlite_stat4`
+/// (histogram samples).
+async fn sqlite_statistics(url: &str) -> (i64, i64) {
+    let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    let count = |table: &str| format!("SELECT COUNT(*) FROM {table}");
+    let stat1: i64 = sqlx::query_scalar(&count("sqlite_stat1"))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let stat4: i64 = sqlx::query_scalar(&count("sqlite_stat4"))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    (stat1, stat4)
+}
+
+#[tokio::test]
+async fn sqlite_statistics_keep_no_samples_that_would_reprepare_statements() {
+    if common::postgres_url().is_some() {
+        return; // SQLite's statistics only.
+    }
+    let t = target("statistics").await;
+    assert!(generate(&t.url).status().unwrap().success());
+    let (stat1, stat4) = sqlite_statistics(&t.url).await;
+    assert!(stat1 > 5, "row counts kept: {stat1}");
+    assert_eq!(stat4, 0, "no histogram samples after a load");
+    // A database an earlier build analyzed keeps samples: opening it analyzes it again.
+    let pool = sqlx::SqlitePool::connect(&t.url).await.unwrap();
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    pool.close().await;
+    assert!(sqlite_statistics(&t.url).await.1 > 0, "ANALYZE samples");
+    let mut settings = msi_hub::config::Settings::for_database(&t.url);
+    settings.jwt_secret = Some(SECRET.into());
+    let app = msi_hub::app::App::open(settings).await.unwrap();
+    drop(app);
+    let (stat1, stat4) = sqlite_statistics(&t.url).await;
+    assert!(stat1 > 5);
+    assert_eq!(
+        stat4, 0,
+        "samples cleared when the service opens the database"
+    );
+}

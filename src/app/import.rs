@@ -299,7 +299,7 @@ impl App {
         let started = std::time::Instant::now();
         // The KPI cache brought up to date, the OEM's parameters, the dealers named.
         self.refresh_kpis().await?;
-        let params = self.store.params().await?;
+        let params = self.cache.params(self.store.as_ref()).await?;
         let mut codes: Vec<String> = chunk.iter().map(|r| r.dealer_code.clone()).collect();
         codes.sort();
         codes.dedup();

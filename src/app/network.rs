@@ -35,7 +35,7 @@ pub struct DealerPatch {
     pub opened: Option<Month>,
 }
 
-fn valid_code(field: &str, code: &str) -> AppResult<()> {
+pub(super) fn valid_code(field: &str, code: &str) -> AppResult<()> {
     check_code(field, code).map_err(|m| AppError::invalid(field, m))
 }
 

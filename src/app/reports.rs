@@ -1,11 +1,16 @@
 //! Drafts, submissions, amendments and the submission status of a month.
 
+use std::collections::BTreeMap;
+
+use super::network::valid_code;
 use super::{App, AppError, AppResult};
 use crate::auth::Principal;
+use crate::domain::kpi::max_window;
 use crate::domain::report::{check, decimal_value};
 use crate::domain::{Completeness, Dealer, Month, RawReport, Rule, Values, Violation};
 use crate::store::{
-    DealerFilter, NewRevision, ReportRecord, ReportStatus, Revision, StatusRow, StoreError,
+    DealerFilter, NewRevision, ReportRecord, ReportStatus, Revision, SeenReports, StatusRow,
+    StoreError,
 };
 
 /// What became of a draft, submission or amendment.
@@ -114,17 +119,6 @@ impl App {
         out
     }
 
-    /// The dealer's submitted values of the months before `month`, for plausibility checks.
-    async fn history(&self, dealer: &str, month: Month) -> AppResult<Vec<Values>> {
-        Ok(self
-            .store
-            .submitted_values(dealer, month.plus(-HISTORY_MONTHS), month.plus(-1))
-            .await?
-            .into_iter()
-            .map(|(_, v)| v)
-            .collect())
-    }
-
     /// Saves a (possibly partial) draft. Values are checked field by field, not for completeness.
     pub async fn save_draft(
         &self,
@@ -171,8 +165,9 @@ impl App {
         raw: Option<&RawReport>,
         expected_revision: Option<i32>,
     ) -> AppResult<SubmitOutcome> {
-        let dealer = self.require_dealer(dealer_code).await?;
-        let current = self.store.report(dealer_code, month).await?;
+        let dealer = self.current_dealer(dealer_code).await?;
+        let reports = self.reports_around(dealer_code, month).await?;
+        let current = reports.get(&month).cloned();
         let draft;
         let raw = match (raw, &current) {
             (Some(r), _) => r,
@@ -187,7 +182,7 @@ impl App {
                 ))
             }
         };
-        let checked = self.checked(&dealer, month, raw).await?;
+        let checked = self.checked(&dealer, month, raw, &reports).await?;
         if !checked.errors.is_empty() {
             return Ok(SubmitOutcome::rejected(checked.errors));
         }
@@ -204,12 +199,11 @@ impl App {
         let expected = expected_revision.unwrap_or(current_revision);
         self.store_revision(
             who,
-            dealer_code,
-            month,
-            expected,
-            current_revision,
+            (dealer_code, month),
+            (expected, current_revision),
             checked,
             None,
+            reports,
         )
         .await
     }
@@ -227,16 +221,17 @@ impl App {
         let reason = reason.trim();
         crate::domain::text::check_text("reason", reason, MAX_REASON_CHARS)
             .map_err(|m| AppError::invalid("reason", m))?;
-        let dealer = self.require_dealer(dealer_code).await?;
-        let current = match self.store.report(dealer_code, month).await? {
-            Some(c) if c.revision > 0 => c,
+        let dealer = self.current_dealer(dealer_code).await?;
+        let reports = self.reports_around(dealer_code, month).await?;
+        let current = match reports.get(&month) {
+            Some(c) if c.revision > 0 => c.clone(),
             _ => {
                 return Err(AppError::NotFound(format!(
                     "no submitted report of {dealer_code} for {month} to amend: submit it first"
                 )))
             }
         };
-        let checked = self.checked(&dealer, month, raw).await?;
+        let checked = self.checked(&dealer, month, raw, &reports).await?;
         if !checked.errors.is_empty() {
             return Ok(SubmitOutcome::rejected(checked.errors));
         }
@@ -245,27 +240,63 @@ impl App {
         }
         self.store_revision(
             who,
-            dealer_code,
-            month,
-            expected_revision,
-            current.revision,
+            (dealer_code, month),
+            (expected_revision, current.revision),
             checked,
             Some(reason.to_string()),
+            reports,
         )
         .await
     }
 
-    pub(super) async fn checked(
+    /// `raw` checked as the dealer's report of `month`, against its submitted months before
+    /// (among `reports`, see [`App::reports_around`]) and its peers (the KPI cache as it
+    /// stands: [`App::current_dealer`] brought it up to date).
+    async fn checked(
         &self,
         dealer: &Dealer,
         month: Month,
         raw: &RawReport,
+        reports: &BTreeMap<Month, ReportRecord>,
     ) -> AppResult<crate::domain::Checked> {
-        self.refresh_kpis().await?;
-        let params = self.store.params().await?;
-        let history = self.history(&dealer.code, month).await?;
+        let params = self.cache.params(self.store.as_ref()).await?;
+        let history: Vec<Values> = reports
+            .range(month.plus(-HISTORY_MONTHS)..month)
+            .filter(|(_, r)| r.revision > 0)
+            .map(|(_, r)| r.values.clone())
+            .collect();
         self.checked_with(dealer, month, raw, &params, &history)
             .await
+    }
+
+    /// The dealer, as the KPI cache's directory holds it once the cache is brought up to
+    /// date (it follows the change log, so this is the dealer as stored, without a read of
+    /// its own).
+    async fn current_dealer(&self, code: &str) -> AppResult<Dealer> {
+        valid_code("dealerCode", code)?;
+        self.refresh_kpis().await?;
+        let (directory, i) = self.dealer_slot(code).await?;
+        Ok(directory.dealers[i].clone())
+    }
+
+    /// A dealer's reports (drafts too) of the months a revision of `month` reads, in one
+    /// read: the twelve months before, for its plausibility checks, and the months around
+    /// it whose KPIs it recomputes (the store uses them instead of reading them again).
+    async fn reports_around(
+        &self,
+        dealer: &str,
+        month: Month,
+    ) -> AppResult<BTreeMap<Month, ReportRecord>> {
+        let window = i32::from(max_window());
+        let rows = self
+            .store
+            .reports_in(
+                &[dealer.to_string()],
+                month.plus(-HISTORY_MONTHS.max(window)),
+                month.plus(window),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.month, r)).collect())
     }
 
     /// [`App::checked`] with the OEM's parameters and the dealer's submitted values of the
@@ -322,15 +353,17 @@ impl App {
         }
     }
 
-    pub(super) async fn store_revision(
+    /// Stores `checked` as the revision after `current` of the dealer's report of `month`,
+    /// if the writer `expected` that one; `reports` are the dealer's reports it read
+    /// ([`App::reports_around`]).
+    async fn store_revision(
         &self,
         who: &Principal,
-        dealer_code: &str,
-        month: Month,
-        expected: i32,
-        current: i32,
+        (dealer_code, month): (&str, Month),
+        (expected, current): (i32, i32),
         checked: crate::domain::Checked,
         reason: Option<String>,
+        reports: BTreeMap<Month, ReportRecord>,
     ) -> AppResult<SubmitOutcome> {
         let stale = |current: i32| {
             AppError::Conflict {
@@ -346,7 +379,24 @@ impl App {
         let rev = self.new_revision(who, dealer_code, month, expected, &checked, reason);
         let status = rev.status;
         let values = rev.values.clone();
-        match self.store.add_revision(&rev).await {
+        // The dealer's submitted months as they will stand: the store recomputes the facts
+        // from these if every revision is still the one read.
+        let mut months: BTreeMap<Month, (i32, Values)> = reports
+            .into_values()
+            .filter(|r| r.revision > 0)
+            .map(|r| (r.month, (r.revision, r.values)))
+            .collect();
+        months.insert(month, (current + 1, values.clone()));
+        let seen = SeenReports([(dealer_code.to_string(), months)].into_iter().collect());
+        let stored = self
+            .store
+            .add_revisions(std::slice::from_ref(&rev), Some(&seen))
+            .await
+            .and_then(|mut one| {
+                one.pop()
+                    .unwrap_or_else(|| Err(StoreError::Corrupt("a revision went missing".into())))
+            });
+        match stored {
             Ok(record) => {
                 self.stored_revisions(&[&record]).await;
                 let outcome = if status == ReportStatus::Accepted {

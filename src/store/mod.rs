@@ -88,7 +88,8 @@ pub trait Maintenance: Send + Sync {
     /// Refreshes the query planner's statistics (after bulk loads).
     async fn analyze(&self) -> StoreResult<()>;
 
-    /// Whether the planner has statistics at all (SQLite: `sqlite_stat1` exists).
+    /// Whether the planner has the statistics this build keeps (SQLite: `sqlite_stat1`,
+    /// without the histogram samples of `sqlite_stat4`; see `analyze`).
     async fn has_statistics(&self) -> StoreResult<bool>;
 
     /// Checks that the database answers.

@@ -15,7 +15,7 @@ use super::period::KpiPeriod;
 use super::published::PublishedMonth;
 use super::slab::Slab;
 use super::{apply_dealer, by_dealer, KpiCache, MemoEntry, MemoKey, MonthEntry, State};
-use crate::domain::kpi::KPIS;
+use crate::domain::kpi::{ParamValue, KPIS};
 use crate::domain::{Month, MonthRange};
 use crate::store::prelude::*;
 use crate::store::{Change, ChangeKind, StoreResult};
@@ -68,6 +68,25 @@ impl KpiCache {
         let map = Arc::new(map);
         self.write().publications = Some(map.clone());
         Ok(map)
+    }
+
+    /// The OEM's parameters, kept until a change of the log drops them (setting one
+    /// recomputes every dealer's facts, which drops the facts and them).
+    pub async fn params(&self, store: &dyn Store) -> StoreResult<Arc<Vec<ParamValue>>> {
+        let applied = {
+            let s = self.read();
+            if let Some(p) = s.params.clone() {
+                return Ok(p);
+            }
+            s.applied
+        };
+        let params = Arc::new(store.params().await?);
+        let mut s = self.write();
+        // Not kept if a change arrived meanwhile: it may have been a parameter's.
+        if s.applied == applied {
+            s.params = Some(params.clone());
+        }
+        Ok(params)
     }
 
     /// Loads the directory, the publications and the months of `range`: the directory

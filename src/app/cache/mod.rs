@@ -42,7 +42,7 @@ use groups::Slot;
 use published::PublishedMonth;
 use slab::Slab;
 
-use crate::domain::kpi::KPIS;
+use crate::domain::kpi::{ParamValue, KPIS};
 use crate::domain::Month;
 use crate::store::prelude::*;
 use crate::store::{ChangeKind, StoreResult};
@@ -114,6 +114,8 @@ struct State {
     live_members: HashMap<Month, Arc<Vec<Slot>>>,
     /// Published months and their versions; `None` until read again.
     publications: Option<Arc<BTreeMap<Month, i32>>>,
+    /// The OEM's parameters; `None` until read again.
+    params: Option<Arc<Vec<ParamValue>>>,
     memo: HashMap<MemoKey, MemoEntry>,
     memo_bytes: usize,
     /// Changes of the log applied so far (see [`KpiCache::changes_applied`]).
@@ -122,6 +124,7 @@ struct State {
 
 impl State {
     fn drop_facts(&mut self) {
+        self.params = None;
         self.months.clear();
         self.month_bytes = 0;
         self.memo.clear();

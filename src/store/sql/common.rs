@@ -78,18 +78,7 @@ macro_rules! common_sql {
                     Some(window) => window,
                     None => Self::submitted_window(&mut *conn, dealers, first, to).await?,
                 };
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, from_month, region_code FROM dealer_regions");
-                if let Some(ds) = dealers {
-                    q.push(" WHERE dealer_code IN ");
-                    Self::push_list(&mut q, ds.iter());
-                }
-                let mut histories: std::collections::HashMap<String, Vec<RegionAssignment>> = std::collections::HashMap::new();
-                for r in q.build().fetch_all(&mut *conn).await? {
-                    let a = RegionAssignment { from: month_of(r.try_get("from_month")?)?, region_code: r.try_get("region_code")? };
-                    histories.entry(r.try_get("dealer_code")?).or_default().push(a);
-                }
-                let params = Self::params_in(&mut *conn).await?;
-                let targets = Self::target_months_in(&mut *conn, dealers, from, to).await?;
+                let RecomputeInputs(histories, params, targets) = Self::recompute_inputs(&mut *conn, dealers, from, to).await?;
                 let mut facts: Vec<FactRow> = Vec::new();
                 for (code, reports) in &by_dealer {
                     let history = histories.get(code).map(Vec::as_slice).unwrap_or_default();
@@ -285,16 +274,16 @@ macro_rules! common_sql {
             /// Keeps the published value of each fact about to change in a published month
             /// (the first hold of a fact wins: it is what was published).
             pub(super) async fn hold_published_in(conn: &mut <$Db as sqlx::Database>::Connection, held: Vec<HeldFact>) -> StoreResult<()> {
-                let months: std::collections::BTreeSet<Month> = held.iter().map(|h| h.month).collect();
-                let published = Self::published_among(&mut *conn, &months).await?;
-                let held: Vec<HeldFact> = held.into_iter().filter(|h| published.contains(&h.month)).collect();
+                // Only months published: checked by the statement itself (one round trip).
                 for chunk in held.chunks(BULK_ROWS) {
-                    let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO published_holds (month, dealer_code, kpi, present, numerator, denominator, reason) ");
+                    let mut q = sqlx::QueryBuilder::<$Db>::new("WITH h (month, dealer_code, kpi, present, numerator, denominator, reason) AS (");
                     q.push_values(chunk, |mut b, h| {
                         let (n, d, reason) = h.value.as_ref().map_or((None, None, None), fact_columns);
                         b.push_bind(h.month.index()).push_bind(&h.dealer_code).push_bind(h.kpi).push_bind(h.value.is_some()).push_bind(n).push_bind(d).push_bind(reason);
                     });
-                    q.push(" ON CONFLICT (month, dealer_code, kpi) DO NOTHING");
+                    q.push(") INSERT INTO published_holds (month, dealer_code, kpi, present, numerator, denominator, reason) \
+                            SELECT * FROM h WHERE h.month IN (SELECT month FROM publications WHERE version > 0) \
+                            ON CONFLICT (month, dealer_code, kpi) DO NOTHING");
                     q.build().execute(&mut *conn).await?;
                 }
                 Ok(())
@@ -337,36 +326,46 @@ macro_rules! common_sql {
                 Ok(())
             }
 
-            /// The approved phased targets of `from..=to` (of one dealer, or all).
-            pub(super) async fn target_months_in(conn: &mut <$Db as sqlx::Database>::Connection, dealers: Option<&[String]>, from: Month, to: Month) -> StoreResult<std::collections::HashMap<(String, Month, TargetItem), i64>> {
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, item, value FROM target_months WHERE month >= ");
+            /// What a recomputation reads besides the reports, in one statement: the region
+            /// histories of `dealers` (`None`: all), the OEM's parameters, and the approved
+            /// phased targets of `from..=to`.
+            async fn recompute_inputs(conn: &mut <$Db as sqlx::Database>::Connection, dealers: Option<&[String]>, from: Month, to: Month) -> StoreResult<RecomputeInputs> {
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT 'region' AS part, dealer_code AS code, from_month AS n, region_code AS name, NULL AS value FROM dealer_regions");
+                if let Some(ds) = dealers {
+                    q.push(" WHERE dealer_code IN ");
+                    Self::push_list(&mut q, ds.iter());
+                }
+                q.push(" UNION ALL SELECT 'param', region_code, year, name, value FROM oem_parameters");
+                q.push(" UNION ALL SELECT 'target', dealer_code, month, item, value FROM target_months WHERE month >= ");
                 q.push_bind(from.index()).push(" AND month <= ").push_bind(to.index());
                 if let Some(ds) = dealers {
                     q.push(" AND dealer_code IN ");
                     Self::push_list(&mut q, ds.iter());
                 }
-                let mut out = std::collections::HashMap::new();
+                let mut out = RecomputeInputs::default();
                 for r in q.build().fetch_all(&mut *conn).await? {
-                    let item: String = r.try_get("item")?;
-                    let item = TargetItem::parse(&item).ok_or_else(|| StoreError::Corrupt(format!("target item {item}")))?;
-                    out.insert((r.try_get("dealer_code")?, month_of(r.try_get("month")?)?, item), r.try_get("value")?);
+                    let (part, code, n, name): (String, String, i32, String) = (r.try_get("part")?, r.try_get("code")?, r.try_get("n")?, r.try_get("name")?);
+                    match part.as_str() {
+                        "region" => out.0.entry(code).or_default().push(RegionAssignment { from: month_of(n)?, region_code: name }),
+                        "param" => out.1.extend(param_of(&name, n, code, r.try_get("value")?)),
+                        _ => {
+                            let item = TargetItem::parse(&name).ok_or_else(|| StoreError::Corrupt(format!("target item {name}")))?;
+                            out.2.insert((code, month_of(n)?, item), r.try_get("value")?);
+                        }
+                    }
                 }
+                // In the order the parameters are looked up in (as `params_in` reads them).
+                out.1.sort_by(|a, b| (a.param.code(), a.year, &a.region_code).cmp(&(b.param.code(), b.year, &b.region_code)));
                 Ok(out)
             }
 
             pub(super) async fn params_in(conn: &mut <$Db as sqlx::Database>::Connection) -> StoreResult<Vec<kpi::ParamValue>> {
                 let rows = sqlx::query("SELECT name, year, region_code, value FROM oem_parameters ORDER BY name, year, region_code").fetch_all(&mut *conn).await?;
-                rows.iter()
-                    .filter_map(|r| {
-                        let name: String = match r.try_get("name") {
-                            Ok(n) => n,
-                            Err(e) => return Some(Err(e.into())),
-                        };
-                        // Parameters this version does not know are ignored, not fatal.
-                        let param = Param::parse(&name)?;
-                        Some((|| Ok(kpi::ParamValue { param, year: r.try_get("year")?, region_code: r.try_get("region_code")?, value: r.try_get("value")? }))())
-                    })
-                    .collect()
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    out.extend(param_of(&r.try_get::<String, _>("name")?, r.try_get("year")?, r.try_get("region_code")?, r.try_get("value")?));
+                }
+                Ok(out)
             }
 
             /// `SELECT * FROM (SELECT <select>, region_code FROM dealers d ...) x WHERE <filter>`,

@@ -240,6 +240,26 @@ enum Holds {
     WhereHeld,
 }
 
+/// What a recomputation reads besides the reports: region histories by dealer, the OEM's
+/// parameters, approved phased targets by (dealer, month, item).
+#[derive(Default)]
+struct RecomputeInputs(
+    std::collections::HashMap<String, Vec<RegionAssignment>>,
+    Vec<kpi::ParamValue>,
+    std::collections::HashMap<(String, Month, TargetItem), i64>,
+);
+
+/// A stored OEM parameter; `None` for a parameter this version does not know (ignored,
+/// not fatal).
+fn param_of(name: &str, year: i32, region_code: String, value: i64) -> Option<kpi::ParamValue> {
+    Some(kpi::ParamValue {
+        param: Param::parse(name)?,
+        year,
+        region_code,
+        value,
+    })
+}
+
 /// Dealers' submitted reports by month, one entry per dealer, in dealer order.
 type ReportWindow = Vec<(String, std::collections::BTreeMap<Month, Values>)>;
 
