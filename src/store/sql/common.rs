@@ -274,7 +274,16 @@ macro_rules! common_sql {
             /// Keeps the published value of each fact about to change in a published month
             /// (the first hold of a fact wins: it is what was published).
             pub(super) async fn hold_published_in(conn: &mut <$Db as sqlx::Database>::Connection, held: Vec<HeldFact>) -> StoreResult<()> {
-                // Only months published: checked by the statement itself (one round trip).
+                // Only months published count. A report's few holds go in one statement that
+                // checks that itself; a bulk load's many (most of them in months not published)
+                // are filtered first rather than sent for nothing.
+                let held = if held.len() > BULK_ROWS {
+                    let months: std::collections::BTreeSet<Month> = held.iter().map(|h| h.month).collect();
+                    let published = Self::published_among(&mut *conn, &months).await?;
+                    held.into_iter().filter(|h| published.contains(&h.month)).collect()
+                } else {
+                    held
+                };
                 for chunk in held.chunks(BULK_ROWS) {
                     let mut q = sqlx::QueryBuilder::<$Db>::new("WITH h (month, dealer_code, kpi, present, numerator, denominator, reason) AS (");
                     q.push_values(chunk, |mut b, h| {
