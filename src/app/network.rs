@@ -35,7 +35,7 @@ pub struct DealerPatch {
     pub opened: Option<Month>,
 }
 
-pub(super) fn valid_code(field: &str, code: &str) -> AppResult<()> {
+fn valid_code(field: &str, code: &str) -> AppResult<()> {
     check_code(field, code).map_err(|m| AppError::invalid(field, m))
 }
 
@@ -127,14 +127,14 @@ impl App {
         }
     }
 
-    /// The dealer, or a not-found error naming it.
+    /// The dealer, or a not-found error naming it: from the KPI cache's directory once the
+    /// cache is brought up to date (it follows the change log, so this is the dealer as
+    /// stored, without a read of its own).
     pub async fn require_dealer(&self, code: &str) -> AppResult<Dealer> {
         valid_code("dealerCode", code)?;
-        self.store
-            .dealers_by_code(&[code.to_string()])
-            .await?
-            .pop()
-            .ok_or_else(|| AppError::NotFound(format!("dealer {code} not found")))
+        self.refresh_kpis().await?;
+        let (directory, i) = self.dealer_slot(code).await?;
+        Ok(directory.dealers[i].clone())
     }
 
     pub async fn create_dealer(&self, input: DealerInput) -> AppResult<Dealer> {

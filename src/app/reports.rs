@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use super::network::valid_code;
 use super::{App, AppError, AppResult};
 use crate::auth::Principal;
 use crate::domain::kpi::max_window;
@@ -165,7 +164,7 @@ impl App {
         raw: Option<&RawReport>,
         expected_revision: Option<i32>,
     ) -> AppResult<SubmitOutcome> {
-        let dealer = self.current_dealer(dealer_code).await?;
+        let dealer = self.require_dealer(dealer_code).await?;
         let reports = self.reports_around(dealer_code, month).await?;
         let current = reports.get(&month).cloned();
         let draft;
@@ -221,7 +220,7 @@ impl App {
         let reason = reason.trim();
         crate::domain::text::check_text("reason", reason, MAX_REASON_CHARS)
             .map_err(|m| AppError::invalid("reason", m))?;
-        let dealer = self.current_dealer(dealer_code).await?;
+        let dealer = self.require_dealer(dealer_code).await?;
         let reports = self.reports_around(dealer_code, month).await?;
         let current = match reports.get(&month) {
             Some(c) if c.revision > 0 => c.clone(),
@@ -251,7 +250,7 @@ impl App {
 
     /// `raw` checked as the dealer's report of `month`, against its submitted months before
     /// (among `reports`, see [`App::reports_around`]) and its peers (the KPI cache as it
-    /// stands: [`App::current_dealer`] brought it up to date).
+    /// stands: [`App::require_dealer`] brought it up to date).
     async fn checked(
         &self,
         dealer: &Dealer,
@@ -267,16 +266,6 @@ impl App {
             .collect();
         self.checked_with(dealer, month, raw, &params, &history)
             .await
-    }
-
-    /// The dealer, as the KPI cache's directory holds it once the cache is brought up to
-    /// date (it follows the change log, so this is the dealer as stored, without a read of
-    /// its own).
-    async fn current_dealer(&self, code: &str) -> AppResult<Dealer> {
-        valid_code("dealerCode", code)?;
-        self.refresh_kpis().await?;
-        let (directory, i) = self.dealer_slot(code).await?;
-        Ok(directory.dealers[i].clone())
     }
 
     /// A dealer's reports (drafts too) of the months a revision of `month` reads, in one

@@ -78,7 +78,7 @@ macro_rules! common_sql {
                     Some(window) => window,
                     None => Self::submitted_window(&mut *conn, dealers, first, to).await?,
                 };
-                let RecomputeInputs(histories, params, targets) = Self::recompute_inputs(&mut *conn, dealers, from, to).await?;
+                let RecomputeInputs { histories, params, targets } = Self::recompute_inputs(&mut *conn, dealers, from, to).await?;
                 let mut facts: Vec<FactRow> = Vec::new();
                 for (code, reports) in &by_dealer {
                     let history = histories.get(code).map(Vec::as_slice).unwrap_or_default();
@@ -355,16 +355,14 @@ macro_rules! common_sql {
                 for r in q.build().fetch_all(&mut *conn).await? {
                     let (part, code, n, name): (String, String, i32, String) = (r.try_get("part")?, r.try_get("code")?, r.try_get("n")?, r.try_get("name")?);
                     match part.as_str() {
-                        "region" => out.0.entry(code).or_default().push(RegionAssignment { from: month_of(n)?, region_code: name }),
-                        "param" => out.1.extend(param_of(&name, n, code, r.try_get("value")?)),
+                        "region" => out.histories.entry(code).or_default().push(RegionAssignment { from: month_of(n)?, region_code: name }),
+                        "param" => out.params.extend(param_of(&name, n, code, r.try_get("value")?)),
                         _ => {
                             let item = TargetItem::parse(&name).ok_or_else(|| StoreError::Corrupt(format!("target item {name}")))?;
-                            out.2.insert((code, month_of(n)?, item), r.try_get("value")?);
+                            out.targets.insert((code, month_of(n)?, item), r.try_get("value")?);
                         }
                     }
                 }
-                // In the order the parameters are looked up in (as `params_in` reads them).
-                out.1.sort_by(|a, b| (a.param.code(), a.year, &a.region_code).cmp(&(b.param.code(), b.year, &b.region_code)));
                 Ok(out)
             }
 

@@ -240,14 +240,16 @@ enum Holds {
     WhereHeld,
 }
 
-/// What a recomputation reads besides the reports: region histories by dealer, the OEM's
-/// parameters, approved phased targets by (dealer, month, item).
+/// What a recomputation reads besides the reports.
 #[derive(Default)]
-struct RecomputeInputs(
-    std::collections::HashMap<String, Vec<RegionAssignment>>,
-    Vec<kpi::ParamValue>,
-    std::collections::HashMap<(String, Month, TargetItem), i64>,
-);
+struct RecomputeInputs {
+    /// Region histories by dealer.
+    histories: std::collections::HashMap<String, Vec<RegionAssignment>>,
+    /// The OEM's parameters.
+    params: Vec<kpi::ParamValue>,
+    /// Approved phased targets by (dealer, month, item).
+    targets: std::collections::HashMap<(String, Month, TargetItem), i64>,
+}
 
 /// A stored OEM parameter; `None` for a parameter this version does not know (ignored,
 /// not fatal).
