@@ -673,6 +673,81 @@ async fn a_replica_sees_another_replicas_writes_at_once() {
     assert_eq!((e[0]["dealerCode"].as_str(), e.len()), (Some("D5"), 4));
 }
 
+/// A write brings only the directory up to date (not the dealers' facts, which it does not
+/// read): it still sees another replica's new dealer, and the next read sees every write.
+#[tokio::test]
+async fn a_write_follows_another_replicas_network_and_the_next_read_every_write() {
+    let a = TestApp::spawn().await;
+    a.seed_network().await;
+    comebacks_may(&a).await;
+    let b = a.replica().await;
+    let q = json!({ "k": "comeback_rate", "p": { "month": "2024-05" } });
+    // B caches May and the directory.
+    let before = b.ok(&b.admin(), RANKING, q.clone()).await["ranking"].clone();
+    assert_eq!(entries(&before).len(), 3);
+    // A amends D1 (10 of 50 came back), then opens D5.
+    let r = amend(
+        &a,
+        &a.admin(),
+        "D1",
+        "2024-05",
+        report_input(&[("ro_comebacks", json!(10)), ("ro_delivered", json!(50))]),
+        1,
+        "fix",
+    )
+    .await;
+    assert_eq!(
+        r["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
+        "{r}"
+    );
+    let input = json!({ "code": "D5", "name": "D5", "brand": "Aurora", "province": "江苏", "city": "南京", "sizeTier": "SMALL", "openedMonth": "2024-01", "regionCode": "EAST" });
+    a.ok(
+        &a.admin(),
+        "mutation($i: CreateDealerInput!) { createDealer(input: $i) { code } }",
+        json!({ "i": input }),
+    )
+    .await;
+    // B takes D5's report at once, and amends D2 (one dealer's facts: B's own write).
+    let r = submit(
+        &b,
+        &b.admin(),
+        "D5",
+        "2024-05",
+        report_input(&[("ro_comebacks", json!(0)), ("ro_delivered", json!(10))]),
+    )
+    .await;
+    assert_eq!(r["outcome"], "ACCEPTED", "{r}");
+    let r = amend(
+        &b,
+        &b.admin(),
+        "D2",
+        "2024-05",
+        report_input(&[("ro_comebacks", json!(6)), ("ro_delivered", json!(20))]),
+        1,
+        "fix",
+    )
+    .await;
+    assert_eq!(
+        r["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
+        "{r}"
+    );
+    // B's next ranking has all three writes: D5 at 0 %, D3 at 5 %, D1 at 20 %, D2 at 30 %.
+    let e = entries(&b.ok(&b.admin(), RANKING, q.clone()).await["ranking"]);
+    let order: Vec<&str> = e
+        .iter()
+        .map(|x| x["dealerCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["D5", "D3", "D1", "D2"]);
+    assert!(close(&e[2]["value"], 20.0) && close(&e[3]["value"], 30.0));
+    // and so does A's.
+    let e = entries(&a.ok(&a.admin(), RANKING, q).await["ranking"]);
+    let order: Vec<&str> = e
+        .iter()
+        .map(|x| x["dealerCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["D5", "D3", "D1", "D2"]);
+}
+
 #[tokio::test]
 async fn the_fact_table_holds_the_same_facts_compactly() {
     let t = TestApp::spawn().await;

@@ -2,82 +2,124 @@
 //! subscribers, and through PostgreSQL to every other replica's; each subscriber receives
 //! what it may see of them.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use futures_util::{Stream, StreamExt};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 use super::{App, AppResult};
 use crate::auth::{Principal, Scope};
 use crate::domain::events::{SubmissionEvent, SubmissionKind};
 use crate::domain::network::region_at;
-use crate::store::ReportRecord;
+use crate::store::{ReportRecord, Store};
 
 /// Events a slow subscriber may fall behind by before it misses some.
 const BACKLOG: usize = 4_096;
 
-/// This replica's subscribers.
+/// This replica's subscribers, and the events on their way to them.
 pub struct EventBus {
     sender: broadcast::Sender<Arc<SubmissionEvent>>,
+    /// Events to send, in the order they were stored: a task sends them (through the
+    /// database, or here) after the write has answered, so that a writer does not wait for
+    /// the notice of its own write.
+    outbox: OnceLock<mpsc::UnboundedSender<Vec<SubmissionEvent>>>,
 }
 
 impl Default for EventBus {
     fn default() -> Self {
         EventBus {
             sender: broadcast::channel(BACKLOG).0,
+            outbox: OnceLock::new(),
         }
     }
 }
 
 impl EventBus {
-    fn deliver(&self, events: Vec<SubmissionEvent>) {
+    fn deliver(sender: &broadcast::Sender<Arc<SubmissionEvent>>, events: Vec<SubmissionEvent>) {
         for e in events {
             // No subscriber: nobody to tell.
-            let _ = self.sender.send(Arc::new(e));
+            let _ = sender.send(Arc::new(e));
+        }
+    }
+
+    /// Queues events for the sending task (started on first use), which sends them one
+    /// batch after the other.
+    fn send(&self, store: &Arc<dyn Store>, events: Vec<SubmissionEvent>) {
+        let outbox = self.outbox.get_or_init(|| {
+            let (tx, mut rx) = mpsc::unbounded_channel::<Vec<SubmissionEvent>>();
+            let (store, sender) = (store.clone(), self.sender.clone());
+            tokio::spawn(async move {
+                while let Some(events) = rx.recv().await {
+                    match store.notify_events(&events).await {
+                        Ok(true) => {}
+                        Ok(false) => EventBus::deliver(&sender, events),
+                        Err(e) => {
+                            // The reports are stored: only the live notice is lost.
+                            tracing::warn!(error = %e, "submission events could not be sent");
+                        }
+                    }
+                }
+            });
+            tx
+        });
+        if outbox.send(events).is_err() {
+            tracing::warn!("submission events could not be queued");
         }
     }
 }
 
 impl App {
     /// Announces stored revisions: through the database when it carries events to every
-    /// replica (PostgreSQL), else to this process's subscribers.
+    /// replica (PostgreSQL), else to this process's subscribers; queued, in order, for a
+    /// task that sends them after the write has answered.
     pub(super) async fn announce(&self, records: &[&ReportRecord]) {
         if records.is_empty() {
             return;
         }
-        let mut codes: Vec<String> = records.iter().map(|r| r.dealer_code.clone()).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        let histories = match self.store.region_histories(Some(&codes)).await {
+        // The regions from the KPI cache's directory (brought up to date by the write's
+        // request); the database only for a dealer it does not hold yet.
+        let directory = match self.directory().await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "submission events: regions unknown, events not sent");
+                return;
+            }
+        };
+        let mut unknown: Vec<String> = records
+            .iter()
+            .filter(|r| !directory.index.contains_key(&r.dealer_code))
+            .map(|r| r.dealer_code.clone())
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        let histories = match self.store.region_histories(Some(&unknown)).await {
             Ok(h) => h,
             Err(e) => {
                 tracing::warn!(error = %e, "submission events: regions unknown, events not sent");
                 return;
             }
         };
+        let history = |code: &str| match directory.index.get(code) {
+            Some(&i) => Some(directory.histories[i].as_slice()),
+            None => histories
+                .iter()
+                .find(|(c, _)| c == code)
+                .map(|(_, h)| h.as_slice()),
+        };
         let events: Vec<SubmissionEvent> = records
             .iter()
             .map(|r| SubmissionEvent {
                 kind: SubmissionKind::of(r.revision, r.late),
                 dealer_code: r.dealer_code.clone(),
-                region_code: histories
-                    .iter()
-                    .find(|(c, _)| *c == r.dealer_code)
-                    .and_then(|(_, h)| region_at(h, r.month))
+                region_code: history(&r.dealer_code)
+                    .and_then(|h| region_at(h, r.month))
                     .map(str::to_string),
                 month: r.month,
                 revision: r.revision,
                 at_ms: r.updated_at,
             })
             .collect();
-        match self.store.notify_events(&events).await {
-            Ok(true) => {}
-            Ok(false) => self.events.deliver(events),
-            Err(e) => {
-                // The reports are stored: only the live notice is lost.
-                tracing::warn!(error = %e, "submission events could not be sent");
-            }
-        }
+        self.events.send(&self.store, events);
     }
 
     /// Relays the events the database carries (other replicas' and this one's) to this
@@ -90,7 +132,7 @@ impl App {
         Ok(Some(tokio::spawn(async move {
             while let Some(event) = stream.next().await {
                 let Some(app) = app.upgrade() else { break };
-                app.events.deliver(vec![event]);
+                EventBus::deliver(&app.events.sender, vec![event]);
             }
         })))
     }

@@ -127,12 +127,12 @@ impl App {
         }
     }
 
-    /// The dealer, or a not-found error naming it: from the KPI cache's directory once the
-    /// cache is brought up to date (it follows the change log, so this is the dealer as
-    /// stored, without a read of its own).
+    /// The dealer, or a not-found error naming it: from the KPI cache's directory once that
+    /// is brought up to date (it follows the change log, so this is the dealer as stored,
+    /// without a read of its own).
     pub async fn require_dealer(&self, code: &str) -> AppResult<Dealer> {
         valid_code("dealerCode", code)?;
-        self.refresh_kpis().await?;
+        self.refresh_directory().await?;
         let (directory, i) = self.dealer_slot(code).await?;
         Ok(directory.dealers[i].clone())
     }

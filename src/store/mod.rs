@@ -326,6 +326,9 @@ pub trait ChangeStore: Send + Sync {
     async fn changes_since(&self, after: i64, also: &[i64]) -> StoreResult<Vec<Change>>;
     /// The last sequence number of the change log (0 when empty).
     async fn last_change(&self) -> StoreResult<i64>;
+    /// Whether there is, after `after` or among `also`, a change that is not one dealer's
+    /// facts (the network, a publication, every dealer's facts).
+    async fn shared_change_since(&self, after: i64, also: &[i64]) -> StoreResult<bool>;
 }
 
 /// Submission events across replicas: PostgreSQL carries them with `NOTIFY` to every

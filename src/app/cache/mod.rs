@@ -313,6 +313,25 @@ impl KpiCache {
         result
     }
 
+    /// Brings up to date what does not move with one dealer's facts: the directory, the
+    /// publications, the OEM's parameters. One read of the log, without waiting for a sync
+    /// in flight, unless there is such a change to apply (then a [`refresh`](Self::refresh)).
+    /// What a write reads from the cache; its dealers' facts may lag until the next refresh.
+    pub async fn refresh_shared(&self, store: &dyn Store) -> StoreResult<()> {
+        let (after, gaps, fresh) = {
+            let s = self.read();
+            (
+                s.follower.last_seq(),
+                s.follower.gaps(),
+                s.directory.is_none(),
+            )
+        };
+        if fresh || store.shared_change_since(after, &gaps).await? {
+            return self.refresh(store).await;
+        }
+        Ok(())
+    }
+
     /// Applies the change log since the last sync (under the sync lock).
     async fn sync(&self, store: &dyn Store) -> StoreResult<()> {
         let (after, gaps, fresh) = {
@@ -405,14 +424,20 @@ impl KpiCache {
                 ),
             )
         };
-        let facts = match slab_span {
-            Some((a, b)) => store.dealer_facts(dealers, a, b).await?,
-            None => vec![],
+        // Both reads at once (two connections): the requests that wait for this sync wait less.
+        let facts = async {
+            match slab_span {
+                Some((a, b)) => store.dealer_facts(dealers, a, b).await,
+                None => Ok(vec![]),
+            }
         };
-        let holds = match published_span {
-            Some((a, b)) => store.dealer_holds(dealers, a, b).await?,
-            None => vec![],
+        let holds = async {
+            match published_span {
+                Some((a, b)) => store.dealer_holds(dealers, a, b).await,
+                None => Ok(vec![]),
+            }
         };
+        let (facts, holds) = futures_util::future::try_join(facts, holds).await?;
         let mut s = self.write();
         let Some(directory) = s.directory.clone() else {
             return Ok(());

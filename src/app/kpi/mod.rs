@@ -61,6 +61,13 @@ impl App {
         Ok(self.cache.refresh(self.store.as_ref()).await?)
     }
 
+    /// Brings the cache's directory, publications and parameters up to date with every
+    /// write so far (not the dealers' facts, which a write does not read): cheaper than
+    /// [`App::refresh_kpis`] while others write.
+    pub async fn refresh_directory(&self) -> AppResult<()> {
+        Ok(self.cache.refresh_shared(self.store.as_ref()).await?)
+    }
+
     /// One KPI over one period for the whole network, live or as published (`None`: a
     /// month of it is not published yet).
     pub async fn kpi_period(

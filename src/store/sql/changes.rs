@@ -29,6 +29,17 @@ macro_rules! changes_sql {
                     .collect()
             }
 
+            async fn shared_change_since(&self, after: i64, also: &[i64]) -> StoreResult<bool> {
+                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT seq FROM change_log WHERE (seq > ");
+                q.push_bind(after);
+                if !also.is_empty() {
+                    q.push(" OR seq IN ");
+                    Self::push_list(&mut q, also.iter().copied());
+                }
+                q.push(") AND (kind <> 'FACTS' OR dealer_code IS NULL) LIMIT 1");
+                Ok(q.build().fetch_optional(&self.pool).await?.is_some())
+            }
+
             async fn last_change(&self) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM change_log").fetch_one(&self.pool).await?.unwrap_or(0))
             }

@@ -69,16 +69,22 @@ macro_rules! common_sql {
                     return Ok(0);
                 }
                 Self::lock_facts(&mut *conn).await?;
+                Self::recompute_locked_in(conn, dealers, from, to, only, holds, now, seen).await
+            }
+
+            /// [`recompute_in`](Self::recompute_in) in a transaction that holds the facts lock
+            /// already (begun by `begin_fact_write`).
+            pub(super) async fn recompute_locked_in(conn: &mut <$Db as sqlx::Database>::Connection, dealers: Option<&[String]>, from: Month, to: Month, only: Option<&[i16]>, holds: Holds, now: i64, seen: Option<&SeenReports>) -> StoreResult<u64> {
+                if dealers.is_some_and(|ds| ds.is_empty()) {
+                    return Ok(0);
+                }
                 let first = from.plus(-window());
-                let seen = match (seen, dealers) {
-                    (Some(seen), Some(ds)) => Self::seen_if_current(&mut *conn, seen, ds, first, to).await?,
-                    _ => None,
-                };
-                let by_dealer = match seen {
+                let seen = seen.zip(dealers);
+                let RecomputeInputs { histories, params, targets, revisions } = Self::recompute_inputs(&mut *conn, dealers, from, to, seen.map(|_| first)).await?;
+                let by_dealer = match seen.and_then(|(seen, ds)| seen_if_current(seen, ds, first, to, &revisions)) {
                     Some(window) => window,
                     None => Self::submitted_window(&mut *conn, dealers, first, to).await?,
                 };
-                let RecomputeInputs { histories, params, targets } = Self::recompute_inputs(&mut *conn, dealers, from, to).await?;
                 let mut facts: Vec<FactRow> = Vec::new();
                 for (code, reports) in &by_dealer {
                     let history = histories.get(code).map(Vec::as_slice).unwrap_or_default();
@@ -153,35 +159,6 @@ macro_rules! common_sql {
                     None => Self::log_change(conn, ChangeKind::Facts, None, Some(from), Some(to)).await?,
                 }
                 Ok(changed as u64)
-            }
-
-            /// What the writer saw of `dealers`' submitted reports in `first..=to`, if every
-            /// revision there is still the one it saw: a light read (no report's data) instead
-            /// of reading and parsing the reports again.
-            async fn seen_if_current(conn: &mut <$Db as sqlx::Database>::Connection, seen: &SeenReports, dealers: &[String], first: Month, to: Month) -> StoreResult<Option<ReportWindow>> {
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT dealer_code, month, revision FROM reports WHERE revision > 0 AND month >= ");
-                q.push_bind(first.index()).push(" AND month <= ").push_bind(to.index()).push(" AND dealer_code IN ");
-                Self::push_list(&mut q, dealers.iter());
-                let mut stored: std::collections::HashMap<(String, i32), i32> = std::collections::HashMap::new();
-                for r in q.build().fetch_all(&mut *conn).await? {
-                    stored.insert((r.try_get("dealer_code")?, r.try_get("month")?), r.try_get("revision")?);
-                }
-                let mut window = Vec::with_capacity(dealers.len());
-                let mut matched = 0;
-                for d in dealers {
-                    let mut months = std::collections::BTreeMap::new();
-                    for (m, (revision, values)) in seen.0.get(d).into_iter().flatten().filter(|(m, _)| **m >= first && **m <= to) {
-                        if stored.get(&(d.clone(), m.index())) != Some(revision) {
-                            return Ok(None);
-                        }
-                        matched += 1;
-                        months.insert(*m, values.clone());
-                    }
-                    if !months.is_empty() {
-                        window.push((d.clone(), months));
-                    }
-                }
-                Ok((matched == stored.len()).then_some(window))
             }
 
             /// The submitted reports of `dealers` (`None`: all) in `first..=to`, by dealer.
@@ -336,9 +313,10 @@ macro_rules! common_sql {
             }
 
             /// What a recomputation reads besides the reports, in one statement: the region
-            /// histories of `dealers` (`None`: all), the OEM's parameters, and the approved
-            /// phased targets of `from..=to`.
-            async fn recompute_inputs(conn: &mut <$Db as sqlx::Database>::Connection, dealers: Option<&[String]>, from: Month, to: Month) -> StoreResult<RecomputeInputs> {
+            /// histories of `dealers` (`None`: all), the OEM's parameters, the approved phased
+            /// targets of `from..=to`, and with `revisions_from` the revisions of the dealers'
+            /// submitted reports from then to `to`.
+            async fn recompute_inputs(conn: &mut <$Db as sqlx::Database>::Connection, dealers: Option<&[String]>, from: Month, to: Month, revisions_from: Option<Month>) -> StoreResult<RecomputeInputs> {
                 let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT 'region' AS part, dealer_code AS code, from_month AS n, region_code AS name, NULL AS value FROM dealer_regions");
                 if let Some(ds) = dealers {
                     q.push(" WHERE dealer_code IN ");
@@ -351,12 +329,21 @@ macro_rules! common_sql {
                     q.push(" AND dealer_code IN ");
                     Self::push_list(&mut q, ds.iter());
                 }
+                if let (Some(first), Some(ds)) = (revisions_from, dealers) {
+                    q.push(" UNION ALL SELECT 'revision', dealer_code, month, '', revision FROM reports WHERE revision > 0 AND month >= ");
+                    q.push_bind(first.index()).push(" AND month <= ").push_bind(to.index()).push(" AND dealer_code IN ");
+                    Self::push_list(&mut q, ds.iter());
+                }
                 let mut out = RecomputeInputs::default();
                 for r in q.build().fetch_all(&mut *conn).await? {
                     let (part, code, n, name): (String, String, i32, String) = (r.try_get("part")?, r.try_get("code")?, r.try_get("n")?, r.try_get("name")?);
                     match part.as_str() {
                         "region" => out.histories.entry(code).or_default().push(RegionAssignment { from: month_of(n)?, region_code: name }),
                         "param" => out.params.extend(param_of(&name, n, code, r.try_get("value")?)),
+                        "revision" => {
+                            let revision: i64 = r.try_get("value")?;
+                            out.revisions.insert((code, n), i32::try_from(revision).map_err(|_| StoreError::Corrupt(format!("revision {revision}")))?);
+                        }
                         _ => {
                             let item = TargetItem::parse(&name).ok_or_else(|| StoreError::Corrupt(format!("target item {name}")))?;
                             out.targets.insert((code, month_of(n)?, item), r.try_get("value")?);
@@ -424,3 +411,37 @@ macro_rules! common_sql {
 
 common_sql!(SqliteStore, sqlx::Sqlite, SqliteRow, Backend::Sqlite);
 common_sql!(PgStore, sqlx::Postgres, PgRow, Backend::Postgres);
+
+/// What the writer saw of `dealers`' submitted reports in `first..=to`, if every revision
+/// there is still the one it saw (`stored`: the revisions there now, by dealer and month
+/// index): the reports need not be read and parsed again.
+fn seen_if_current(
+    seen: &SeenReports,
+    dealers: &[String],
+    first: Month,
+    to: Month,
+    stored: &std::collections::HashMap<(String, i32), i32>,
+) -> Option<ReportWindow> {
+    let mut window = Vec::with_capacity(dealers.len());
+    let mut matched = 0;
+    for d in dealers {
+        let mut months = std::collections::BTreeMap::new();
+        for (m, (revision, values)) in seen
+            .0
+            .get(d)
+            .into_iter()
+            .flatten()
+            .filter(|(m, _)| **m >= first && **m <= to)
+        {
+            if stored.get(&(d.clone(), m.index())) != Some(revision) {
+                return None;
+            }
+            matched += 1;
+            months.insert(*m, values.clone());
+        }
+        if !months.is_empty() {
+            window.push((d.clone(), months));
+        }
+    }
+    (matched == stored.len()).then_some(window)
+}

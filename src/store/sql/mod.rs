@@ -115,6 +115,13 @@ impl SqliteStore {
         let guard = self.writer.lock().await;
         Ok((Some(guard), self.pool.begin().await?))
     }
+
+    /// A write that recomputes facts (SQLite's one writer at a time keeps publications out).
+    async fn begin_fact_write(
+        &self,
+    ) -> StoreResult<(WriterGuard<'_>, sqlx::Transaction<'static, sqlx::Sqlite>)> {
+        self.begin_write().await
+    }
 }
 
 impl PgStore {
@@ -149,6 +156,19 @@ impl PgStore {
         &self,
     ) -> StoreResult<(WriterGuard<'_>, sqlx::Transaction<'static, sqlx::Postgres>)> {
         Ok((None, self.pool.begin().await?))
+    }
+
+    /// A write that recomputes facts: the facts lock (`lock_facts`) taken with `BEGIN`,
+    /// in the same round trip.
+    async fn begin_fact_write(
+        &self,
+    ) -> StoreResult<(WriterGuard<'_>, sqlx::Transaction<'static, sqlx::Postgres>)> {
+        Ok((
+            None,
+            self.pool
+                .begin_with("BEGIN; LOCK TABLE kpi_facts IN ROW EXCLUSIVE MODE")
+                .await?,
+        ))
     }
 }
 
@@ -249,6 +269,9 @@ struct RecomputeInputs {
     params: Vec<kpi::ParamValue>,
     /// Approved phased targets by (dealer, month, item).
     targets: std::collections::HashMap<(String, Month, TargetItem), i64>,
+    /// The revisions of the dealers' submitted reports by (dealer, month index), when
+    /// asked for (to check that what the writer read is still current).
+    revisions: std::collections::HashMap<(String, i32), i32>,
 }
 
 /// A stored OEM parameter; `None` for a parameter this version does not know (ignored,

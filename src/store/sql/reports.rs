@@ -65,7 +65,7 @@ macro_rules! reports_sql {
                 let (Some(from), Some(last)) = (revs.iter().map(|r| r.month).min(), revs.iter().map(|r| r.month).max()) else {
                     return Ok(Vec::new());
                 };
-                let (_writer, mut tx) = self.begin_write().await?;
+                let (_writer, mut tx) = self.begin_fact_write().await?;
                 let encoded: Vec<(String, String)> = revs.iter().map(|r| (r.values.to_json(), warnings_json(&r.warnings))).collect();
                 let mut out: Vec<Option<StoreResult<ReportRecord>>> = (0..revs.len()).map(|_| None).collect();
                 // First submissions of months with no draft: one statement for many. The first
@@ -101,29 +101,45 @@ macro_rules! reports_sql {
                     }
                 }
                 // The rest in order: a draft (revision 0) or a submitted report at the revision
-                // the writer saw.
+                // the writer saw. PostgreSQL stores its revision in the same statement (SQLite
+                // cannot modify in a WITH clause: with the others below).
+                let mut revision_stored = vec![false; revs.len()];
+                const UPDATE: &str = "UPDATE reports SET status = $3, revision = revision + 1, data = $4, warnings = $5, \
+                     late = CASE WHEN first_submitted_at IS NULL THEN $6 ELSE late END, \
+                     first_submitted_at = COALESCE(first_submitted_at, $7), updated_at = $7, updated_by = $8 \
+                     WHERE dealer_code = $1 AND month = $2 AND revision = $9 RETURNING revision, late, first_submitted_at";
                 for (i, rev) in revs.iter().enumerate() {
                     if out[i].is_some() {
                         continue;
                     }
                     let (data, warnings) = &encoded[i];
-                    let row = sqlx::query(&format!(
-                        "UPDATE reports SET status = $3, revision = revision + 1, data = $4, warnings = $5, \
-                         late = CASE WHEN first_submitted_at IS NULL THEN $6 ELSE late END, \
-                         first_submitted_at = COALESCE(first_submitted_at, $7), updated_at = $7, updated_by = $8 \
-                         WHERE dealer_code = $1 AND month = $2 AND revision = $9 RETURNING revision, late, first_submitted_at"
-                    ))
-                    .bind(&rev.dealer_code)
-                    .bind(rev.month.index())
-                    .bind(rev.status.as_str())
-                    .bind(data)
-                    .bind(warnings)
-                    .bind(rev.late)
-                    .bind(rev.now)
-                    .bind(&rev.author)
-                    .bind(rev.expected_revision)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                    let with_revision = $backend == Backend::Postgres;
+                    let sql = if with_revision {
+                        format!(
+                            "WITH u AS ({UPDATE}), r AS (INSERT INTO report_revisions (dealer_code, month, revision, status, data, warnings, author, reason, created_at) \
+                             SELECT $1, $2, revision, $3, $4, $5, $8, $10::text, $7 FROM u) SELECT revision, late, first_submitted_at FROM u"
+                        )
+                    } else {
+                        UPDATE.to_string()
+                    };
+                    let mut q = sqlx::query(&sql)
+                        .bind(&rev.dealer_code)
+                        .bind(rev.month.index())
+                        .bind(rev.status.as_str())
+                        .bind(data)
+                        .bind(warnings)
+                        .bind(rev.late)
+                        .bind(rev.now)
+                        .bind(&rev.author)
+                        .bind(rev.expected_revision);
+                    if with_revision {
+                        q = q.bind(rev.reason.as_deref());
+                    }
+                    let row = q
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(|e| unique_as_conflict(e, || "a revision stored at the same time by another writer".to_string()))?;
+                    revision_stored[i] = with_revision;
                     out[i] = Some(match row {
                         Some(r) => Ok(rev.record(r.try_get("revision")?, r.try_get("late")?, r.try_get("first_submitted_at")?)),
                         None => Err(StoreError::Conflict(format!(
@@ -140,7 +156,15 @@ macro_rules! reports_sql {
                     .filter(|(_, o)| o.is_ok())
                     .map(|((rev, (data, warnings)), _)| (rev, data, warnings))
                     .collect();
-                for chunk in stored.chunks(BULK_ROWS) {
+                let unstored: Vec<(&NewRevision, &String, &String)> = revs
+                    .iter()
+                    .zip(&encoded)
+                    .zip(&out)
+                    .zip(&revision_stored)
+                    .filter(|((_, o), done)| o.is_ok() && !**done)
+                    .map(|(((rev, (data, warnings)), _), _)| (rev, data, warnings))
+                    .collect();
+                for chunk in unstored.chunks(BULK_ROWS) {
                     let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO report_revisions (dealer_code, month, revision, status, data, warnings, author, reason, created_at) ");
                     q.push_values(chunk, |mut b, (rev, data, warnings)| {
                         b.push_bind(&rev.dealer_code)
@@ -163,7 +187,7 @@ macro_rules! reports_sql {
                 dealers.dedup();
                 let facts_at = revs.iter().map(|r| r.facts_at).max().unwrap_or_default();
                 // The KPIs of these months, and of the later months whose windows reach back to them.
-                Self::recompute_in(&mut tx, Some(&dealers), from, last.plus(window()), None, Holds::Changed, facts_at, seen).await?;
+                Self::recompute_locked_in(&mut tx, Some(&dealers), from, last.plus(window()), None, Holds::Changed, facts_at, seen).await?;
                 tx.commit().await?;
                 Ok(out)
             }
