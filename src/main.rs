@@ -200,7 +200,7 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, "MSI Hub listening: GraphiQL at /graphql");
-            msi_hub::http::serve(app, listener, msi_hub::http::shutdown_signal()).await?;
+            msi_hub::http::serve(app.clone(), listener, msi_hub::http::shutdown_signal()).await?;
         }
         Command::Migrate => tracing::info!("migrations are up to date"),
         Command::Demo => match app.load_demo(false).await? {
@@ -275,11 +275,14 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Import(args) => {
             let summary = cli::import::run(&app, args).await?;
+            app.events_sent().await;
             if summary.rejected + summary.conflict > 0 {
                 std::process::exit(2);
             }
         }
         Command::Schema => unreachable!("handled above"),
     }
+    // The submission events of what a command stored reach the other replicas.
+    app.events_sent().await;
     Ok(())
 }

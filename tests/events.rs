@@ -227,3 +227,39 @@ async fn a_subscription_ends_when_its_token_does() {
     submit(&t, &t.admin(), "D2", "2024-05", report_input(&[])).await;
     assert!(next(&mut ws, Duration::from_millis(500)).await.is_none());
 }
+
+/// Events are sent by a task after the write has answered, in order; `events_sent` waits
+/// for those of the writes so far (a command that stored reports exits after it).
+#[tokio::test]
+async fn events_sent_waits_for_the_events_of_the_writes_so_far() {
+    use futures_util::FutureExt;
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    let who = msi_hub::auth::Principal {
+        sub: "watcher".into(),
+        role: msi_hub::auth::Role::OemAdmin,
+        regions: vec![],
+        dealer: None,
+    };
+    let mut events = Box::pin(t.app.submission_events(&who, None).unwrap());
+    for d in ["D1", "D2", "D3"] {
+        let r = submit(&t, &t.admin(), d, "2024-05", report_input(&[])).await;
+        assert_eq!(r["outcome"], "ACCEPTED", "{r}");
+    }
+    t.app.events_sent().await;
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        let e = if t.on_postgres() {
+            // Sent to PostgreSQL by now: it brings them back through LISTEN.
+            tokio::time::timeout(Duration::from_secs(5), events.next())
+                .await
+                .ok()
+                .flatten()
+        } else {
+            // Delivered in process by now.
+            events.next().now_or_never().flatten()
+        };
+        got.push(e.expect("an event sent").dealer_code.clone());
+    }
+    assert_eq!(got, ["D1", "D2", "D3"]);
+}

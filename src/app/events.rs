@@ -5,7 +5,7 @@
 use std::sync::{Arc, OnceLock};
 
 use futures_util::{Stream, StreamExt};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::{App, AppResult};
 use crate::auth::{Principal, Scope};
@@ -22,7 +22,14 @@ pub struct EventBus {
     /// Events to send, in the order they were stored: a task sends them (through the
     /// database, or here) after the write has answered, so that a writer does not wait for
     /// the notice of its own write.
-    outbox: OnceLock<mpsc::UnboundedSender<Vec<SubmissionEvent>>>,
+    outbox: OnceLock<mpsc::UnboundedSender<Outgoing>>,
+}
+
+/// What the sending task is given.
+enum Outgoing {
+    Events(Vec<SubmissionEvent>),
+    /// Answered once everything queued before it is sent.
+    Sent(oneshot::Sender<()>),
 }
 
 impl Default for EventBus {
@@ -46,10 +53,17 @@ impl EventBus {
     /// batch after the other.
     fn send(&self, store: &Arc<dyn Store>, events: Vec<SubmissionEvent>) {
         let outbox = self.outbox.get_or_init(|| {
-            let (tx, mut rx) = mpsc::unbounded_channel::<Vec<SubmissionEvent>>();
+            let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
             let (store, sender) = (store.clone(), self.sender.clone());
             tokio::spawn(async move {
-                while let Some(events) = rx.recv().await {
+                while let Some(next) = rx.recv().await {
+                    let events = match next {
+                        Outgoing::Events(events) => events,
+                        Outgoing::Sent(done) => {
+                            let _ = done.send(());
+                            continue;
+                        }
+                    };
                     match store.notify_events(&events).await {
                         Ok(true) => {}
                         Ok(false) => EventBus::deliver(&sender, events),
@@ -62,8 +76,20 @@ impl EventBus {
             });
             tx
         });
-        if outbox.send(events).is_err() {
+        if outbox.send(Outgoing::Events(events)).is_err() {
             tracing::warn!("submission events could not be queued");
+        }
+    }
+
+    /// Waits until the events queued so far are sent (a command that stored reports
+    /// exits after this).
+    async fn sent(&self) {
+        let Some(outbox) = self.outbox.get() else {
+            return;
+        };
+        let (done, wait) = oneshot::channel();
+        if outbox.send(Outgoing::Sent(done)).is_ok() {
+            let _ = wait.await;
         }
     }
 }
@@ -135,6 +161,12 @@ impl App {
                 EventBus::deliver(&app.events.sender, vec![event]);
             }
         })))
+    }
+
+    /// Waits until the submission events of the writes so far are sent: before a command
+    /// that stored reports exits, or a server that stops.
+    pub async fn events_sent(&self) {
+        self.events.sent().await;
     }
 
     /// Subscriptions to submission events open on this replica.
