@@ -45,6 +45,16 @@ async fn next(ws: &mut Ws, wait: Duration) -> Option<Value> {
     }
 }
 
+/// An OEM admin named `sub`.
+fn oem_admin(sub: &str) -> msi_hub::auth::Principal {
+    msi_hub::auth::Principal {
+        sub: sub.into(),
+        role: msi_hub::auth::Role::OemAdmin,
+        regions: vec![],
+        dealer: None,
+    }
+}
+
 /// A connection initialised with `payload`: the server's first answer.
 async fn connect(t: &TestApp, payload: Value) -> (Ws, Value) {
     let url = format!("{}/graphql/ws", t.base.replace("http://", "ws://"));
@@ -205,12 +215,7 @@ async fn events_reach_the_subscribers_of_another_replica() {
 async fn a_subscription_ends_when_its_token_does() {
     let t = TestApp::spawn_with(|s| s.jwt_leeway_secs = 0).await;
     t.seed_network().await;
-    let who = msi_hub::auth::Principal {
-        sub: "short".into(),
-        role: msi_hub::auth::Role::OemAdmin,
-        regions: vec![],
-        dealer: None,
-    };
+    let who = oem_admin("short");
     let token = t.token_expiring(&who, 4);
     let mut ws = subscriber(&t, &token, None).await;
     listening(&t, 1).await;
@@ -235,12 +240,7 @@ async fn events_sent_waits_for_the_events_of_the_writes_so_far() {
     use futures_util::FutureExt;
     let t = TestApp::spawn().await;
     t.seed_network().await;
-    let who = msi_hub::auth::Principal {
-        sub: "watcher".into(),
-        role: msi_hub::auth::Role::OemAdmin,
-        regions: vec![],
-        dealer: None,
-    };
+    let who = oem_admin("watcher");
     let mut events = Box::pin(t.app.submission_events(&who, None).unwrap());
     for d in ["D1", "D2", "D3"] {
         let r = submit(&t, &t.admin(), d, "2024-05", report_input(&[])).await;

@@ -38,6 +38,38 @@ async fn comebacks_may(t: &TestApp) {
     }
 }
 
+/// Amends D1's May on `t` to `back` comebacks of `delivered` (from revision 1), accepted.
+async fn amend_d1_may(t: &TestApp, back: i64, delivered: i64) {
+    let r = amend(
+        t,
+        &t.admin(),
+        "D1",
+        "2024-05",
+        report_input(&[
+            ("ro_comebacks", json!(back)),
+            ("ro_delivered", json!(delivered)),
+        ]),
+        1,
+        "fix",
+    )
+    .await;
+    assert_eq!(
+        r["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
+        "{r}"
+    );
+}
+
+/// Opens dealer D5 (Aurora, small, region EAST, since January 2024) on `t`.
+async fn open_d5(t: &TestApp) {
+    let input = json!({ "code": "D5", "name": "D5", "brand": "Aurora", "province": "江苏", "city": "南京", "sizeTier": "SMALL", "openedMonth": "2024-01", "regionCode": "EAST" });
+    t.ok(
+        &t.admin(),
+        "mutation($i: CreateDealerInput!) { createDealer(input: $i) { code } }",
+        json!({ "i": input }),
+    )
+    .await;
+}
+
 fn entries(ranking: &Value) -> Vec<Value> {
     ranking["entries"]["edges"]
         .as_array()
@@ -632,20 +664,7 @@ async fn a_replica_sees_another_replicas_writes_at_once() {
     let before = b.ok(&b.admin(), RANKING, q.clone()).await["ranking"].clone();
     assert!(close(&entries(&before)[0]["value"], 2.0));
     // A amends D1: 10 of 50 came back
-    let r = amend(
-        &a,
-        &a.admin(),
-        "D1",
-        "2024-05",
-        report_input(&[("ro_comebacks", json!(10)), ("ro_delivered", json!(50))]),
-        1,
-        "fix",
-    )
-    .await;
-    assert_eq!(
-        r["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
-        "{r}"
-    );
+    amend_d1_may(&a, 10, 50).await;
     // B's very next ranking reflects it: D1 now last at 20 %
     let after = b.ok(&b.admin(), RANKING, q.clone()).await["ranking"].clone();
     let e = entries(&after);
@@ -654,13 +673,7 @@ async fn a_replica_sees_another_replicas_writes_at_once() {
     // (10 + 1 + 2) / (50 + 20 + 40)
     assert!(close(&after["aggregate"]["pooled"], 1300.0 / 110.0));
     // and a network change on A (a new dealer) reaches B's cache too
-    let input = json!({ "code": "D5", "name": "D5", "brand": "Aurora", "province": "江苏", "city": "南京", "sizeTier": "SMALL", "openedMonth": "2024-01", "regionCode": "EAST" });
-    a.ok(
-        &a.admin(),
-        "mutation($i: CreateDealerInput!) { createDealer(input: $i) { code } }",
-        json!({ "i": input }),
-    )
-    .await;
+    open_d5(&a).await;
     submit(
         &a,
         &a.admin(),
@@ -686,27 +699,8 @@ async fn a_write_follows_another_replicas_network_and_the_next_read_every_write(
     let before = b.ok(&b.admin(), RANKING, q.clone()).await["ranking"].clone();
     assert_eq!(entries(&before).len(), 3);
     // A amends D1 (10 of 50 came back), then opens D5.
-    let r = amend(
-        &a,
-        &a.admin(),
-        "D1",
-        "2024-05",
-        report_input(&[("ro_comebacks", json!(10)), ("ro_delivered", json!(50))]),
-        1,
-        "fix",
-    )
-    .await;
-    assert_eq!(
-        r["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
-        "{r}"
-    );
-    let input = json!({ "code": "D5", "name": "D5", "brand": "Aurora", "province": "江苏", "city": "南京", "sizeTier": "SMALL", "openedMonth": "2024-01", "regionCode": "EAST" });
-    a.ok(
-        &a.admin(),
-        "mutation($i: CreateDealerInput!) { createDealer(input: $i) { code } }",
-        json!({ "i": input }),
-    )
-    .await;
+    amend_d1_may(&a, 10, 50).await;
+    open_d5(&a).await;
     // B takes D5's report at once, and amends D2 (one dealer's facts: B's own write).
     let r = submit(
         &b,

@@ -313,19 +313,23 @@ impl KpiCache {
         result
     }
 
+    /// Where the cache stands in the log: the last change applied, the numbers seen
+    /// missing, and whether it holds nothing yet.
+    fn position(&self) -> (i64, Vec<i64>, bool) {
+        let s = self.read();
+        (
+            s.follower.last_seq(),
+            s.follower.gaps(),
+            s.directory.is_none(),
+        )
+    }
+
     /// Brings up to date what does not move with one dealer's facts: the directory, the
     /// publications, the OEM's parameters. One read of the log, without waiting for a sync
     /// in flight, unless there is such a change to apply (then a [`refresh`](Self::refresh)).
     /// What a write reads from the cache; its dealers' facts may lag until the next refresh.
     pub async fn refresh_shared(&self, store: &dyn Store) -> StoreResult<()> {
-        let (after, gaps, fresh) = {
-            let s = self.read();
-            (
-                s.follower.last_seq(),
-                s.follower.gaps(),
-                s.directory.is_none(),
-            )
-        };
+        let (after, gaps, fresh) = self.position();
         if fresh || store.shared_change_since(after, &gaps).await? {
             return self.refresh(store).await;
         }
@@ -334,14 +338,7 @@ impl KpiCache {
 
     /// Applies the change log since the last sync (under the sync lock).
     async fn sync(&self, store: &dyn Store) -> StoreResult<()> {
-        let (after, gaps, fresh) = {
-            let s = self.read();
-            (
-                s.follower.last_seq(),
-                s.follower.gaps(),
-                s.directory.is_none(),
-            )
-        };
+        let (after, gaps, fresh) = self.position();
         if fresh {
             // Nothing cached, nothing to invalidate: skip the log's history, but remember the
             // recent numbers missing from it (transactions that may still commit).

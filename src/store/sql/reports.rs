@@ -108,20 +108,20 @@ macro_rules! reports_sql {
                      late = CASE WHEN first_submitted_at IS NULL THEN $6 ELSE late END, \
                      first_submitted_at = COALESCE(first_submitted_at, $7), updated_at = $7, updated_by = $8 \
                      WHERE dealer_code = $1 AND month = $2 AND revision = $9 RETURNING revision, late, first_submitted_at";
+                let with_revision = $backend == Backend::Postgres;
+                let sql = if with_revision {
+                    format!(
+                        "WITH u AS ({UPDATE}), r AS (INSERT INTO report_revisions (dealer_code, month, revision, status, data, warnings, author, reason, created_at) \
+                         SELECT $1, $2, revision, $3, $4, $5, $8, $10::text, $7 FROM u) SELECT revision, late, first_submitted_at FROM u"
+                    )
+                } else {
+                    UPDATE.to_string()
+                };
                 for (i, rev) in revs.iter().enumerate() {
                     if out[i].is_some() {
                         continue;
                     }
                     let (data, warnings) = &encoded[i];
-                    let with_revision = $backend == Backend::Postgres;
-                    let sql = if with_revision {
-                        format!(
-                            "WITH u AS ({UPDATE}), r AS (INSERT INTO report_revisions (dealer_code, month, revision, status, data, warnings, author, reason, created_at) \
-                             SELECT $1, $2, revision, $3, $4, $5, $8, $10::text, $7 FROM u) SELECT revision, late, first_submitted_at FROM u"
-                        )
-                    } else {
-                        UPDATE.to_string()
-                    };
                     let mut q = sqlx::query(&sql)
                         .bind(&rev.dealer_code)
                         .bind(rev.month.index())
@@ -149,24 +149,19 @@ macro_rules! reports_sql {
                     });
                 }
                 let out: Vec<StoreResult<ReportRecord>> = out.into_iter().flatten().collect();
-                let stored: Vec<(&NewRevision, &String, &String)> = revs
-                    .iter()
-                    .zip(&encoded)
-                    .zip(&out)
-                    .filter(|(_, o)| o.is_ok())
-                    .map(|((rev, (data, warnings)), _)| (rev, data, warnings))
-                    .collect();
-                let unstored: Vec<(&NewRevision, &String, &String)> = revs
+                // Each stored report, and whether its revision is stored already.
+                let stored: Vec<(&NewRevision, &String, &String, bool)> = revs
                     .iter()
                     .zip(&encoded)
                     .zip(&out)
                     .zip(&revision_stored)
-                    .filter(|((_, o), done)| o.is_ok() && !**done)
-                    .map(|(((rev, (data, warnings)), _), _)| (rev, data, warnings))
+                    .filter(|((_, o), _)| o.is_ok())
+                    .map(|(((rev, (data, warnings)), _), &done)| (rev, data, warnings, done))
                     .collect();
+                let unstored: Vec<_> = stored.iter().filter(|(.., done)| !done).collect();
                 for chunk in unstored.chunks(BULK_ROWS) {
                     let mut q = sqlx::QueryBuilder::<$Db>::new("INSERT INTO report_revisions (dealer_code, month, revision, status, data, warnings, author, reason, created_at) ");
-                    q.push_values(chunk, |mut b, (rev, data, warnings)| {
+                    q.push_values(chunk, |mut b, (rev, data, warnings, _)| {
                         b.push_bind(&rev.dealer_code)
                             .push_bind(rev.month.index())
                             .push_bind(rev.expected_revision + 1)
