@@ -357,7 +357,7 @@ async fn each_request_is_one_json_log_line_with_its_ids_and_never_the_token() {
         .unwrap();
     let stderr = server.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             let _ = tx.send(line);
         }
@@ -398,6 +398,9 @@ async fn each_request_is_one_json_log_line_with_its_ids_and_never_the_token() {
     assert!(!made.headers()["x-request-id"].is_empty());
     let _ = server.kill();
     let _ = server.wait();
+    // Every line the service wrote, read to the end of its stderr (not only those the
+    // reader had passed on when it stopped).
+    let _ = reader.join();
     let lines: Vec<String> = rx.try_iter().collect();
     let all = lines.join("\n");
     assert!(!all.contains(&token), "a token reached the log");
