@@ -4,6 +4,7 @@ mod common;
 
 use common::{amend, report_input, stored, submit, TestApp};
 use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[tokio::test]
 async fn a_complete_report_is_accepted_with_computed_totals() {
@@ -592,4 +593,85 @@ async fn money_accepts_numbers_and_strings_exactly() {
     );
     // 0.1 + 0.2 + 1000.00, exactly
     assert_eq!(r["report"]["totals"]["laborRevenueTotal"], "1000.30");
+}
+
+/// PostgreSQL: two amendments of one dealer's consecutive months at once. April's moves the
+/// denominator of May's warranty registration rate (last month's own sales), May's its
+/// numerator. The interleaving that lost one of them is forced: April's writer is held at
+/// its first write of May's facts (the test locks them), after it read its inputs, while
+/// May's runs. Whatever order they commit in, May's rate is both changes: a recomputation
+/// from the stored reports changes no fact.
+#[tokio::test]
+async fn amendments_of_one_dealers_months_at_once_keep_both_changes() {
+    let t = TestApp::spawn().await;
+    let Some(pool) = t.pg_pool().await else {
+        return; // SQLite: one writer at a time.
+    };
+    t.seed_network().await;
+    let admin = t.admin();
+    for m in ["2024-04", "2024-05"] {
+        let r = submit(&t, &admin, "D1", m, report_input(&[])).await;
+        assert_eq!(r["outcome"], "ACCEPTED", "{r}");
+    }
+    // May's facts held by the test: April's writer waits at its first write of them (its
+    // inputs read). The server ends the hold if the test dies holding it.
+    let mut hold = pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL idle_in_transaction_session_timeout = '30s'")
+        .execute(&mut *hold)
+        .await
+        .unwrap();
+    let held: Vec<i32> = sqlx::query_scalar(
+        "SELECT kpi::int FROM kpi_facts WHERE dealer_code = 'D1' AND month = (SELECT max(month) FROM reports WHERE dealer_code = 'D1') FOR UPDATE",
+    )
+    .fetch_all(&mut *hold)
+    .await
+    .unwrap();
+    assert!(!held.is_empty());
+    let april = amend(
+        &t,
+        &admin,
+        "D1",
+        "2024-04",
+        report_input(&[("own_sales_units", json!(20))]),
+        1,
+        "sales corrected",
+    );
+    let may_done = AtomicBool::new(false);
+    let may_and_release = async {
+        t.until_lock_waits(&pool, 1, || false).await;
+        let may = async {
+            let r = amend(
+                &t,
+                &admin,
+                "D1",
+                "2024-05",
+                report_input(&[("warranty_registrations", json!(5))]),
+                1,
+                "registrations corrected",
+            )
+            .await;
+            may_done.store(true, Ordering::SeqCst);
+            r
+        };
+        // May's writer either waits for April's (two sessions waiting) or finishes; then
+        // April's is let go.
+        let release = async {
+            t.until_lock_waits(&pool, 2, || may_done.load(Ordering::SeqCst))
+                .await;
+            hold.rollback().await.unwrap();
+        };
+        tokio::join!(may, release).0
+    };
+    let (april, may) = tokio::join!(april, may_and_release);
+    for r in [&april, &may] {
+        assert_eq!(
+            r["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
+            "{r}"
+        );
+    }
+    // Every fact is what the stored reports give.
+    t.raw_sql(&["UPDATE settings SET value = 'an-earlier-catalog' WHERE key = 'kpi_catalog'"])
+        .await;
+    let upgrade = t.app.upgrade_catalog().await.unwrap().unwrap();
+    assert_eq!(upgrade.facts_changed, 0, "{upgrade:?}");
 }

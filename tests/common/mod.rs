@@ -214,16 +214,52 @@ impl TestApp {
                 }
                 pool.close().await;
             }
-            Db::Postgres { url, schema } => {
-                let options = sqlx::postgres::PgConnectOptions::from_str(url)
-                    .unwrap()
-                    .options([("search_path", schema.as_str())]);
-                let pool = sqlx::PgPool::connect_with(options).await.unwrap();
+            Db::Postgres { .. } => {
+                let pool = self.pg_pool().await.unwrap();
                 for s in statements {
                     sqlx::query(s).execute(&pool).await.unwrap();
                 }
                 pool.close().await;
             }
+        }
+    }
+
+    /// PostgreSQL: a pool of the test's own on the test's schema (`None` on SQLite), for a
+    /// test that holds locks the service must wait for.
+    pub async fn pg_pool(&self) -> Option<sqlx::PgPool> {
+        let Db::Postgres { url, schema } = &self.db else {
+            return None;
+        };
+        let options = sqlx::postgres::PgConnectOptions::from_str(url)
+            .unwrap()
+            .options([("search_path", schema.as_str())]);
+        Some(sqlx::PgPool::connect_with(options).await.unwrap())
+    }
+
+    /// PostgreSQL: waits until `n` of the service's sessions wait for a lock, or `done`
+    /// says to stop waiting; panics after 20 s.
+    pub async fn until_lock_waits(&self, pool: &sqlx::PgPool, n: i64, done: impl Fn() -> bool) {
+        let Db::Postgres { schema, .. } = &self.db else {
+            return;
+        };
+        let started = std::time::Instant::now();
+        loop {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                 WHERE NOT l.granted AND a.application_name = $1",
+            )
+            .bind(schema)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            if waiting >= n || done() {
+                return;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "{waiting} of the service's sessions wait for a lock, not {n}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
 

@@ -68,7 +68,7 @@ macro_rules! common_sql {
                 if dealers.is_some_and(|ds| ds.is_empty()) {
                     return Ok(0);
                 }
-                Self::lock_facts(&mut *conn).await?;
+                Self::lock_facts(&mut *conn, dealers.is_none()).await?;
                 Self::recompute_locked_in(conn, dealers, from, to, only, holds, now, seen).await
             }
 
@@ -77,6 +77,9 @@ macro_rules! common_sql {
             pub(super) async fn recompute_locked_in(conn: &mut <$Db as sqlx::Database>::Connection, dealers: Option<&[String]>, from: Month, to: Month, only: Option<&[i16]>, holds: Holds, now: i64, seen: Option<&SeenReports>) -> StoreResult<u64> {
                 if dealers.is_some_and(|ds| ds.is_empty()) {
                     return Ok(0);
+                }
+                if let Some(ds) = dealers {
+                    Self::lock_dealers(&mut *conn, ds).await?;
                 }
                 let first = from.plus(-window());
                 let seen = seen.zip(dealers);
@@ -189,7 +192,7 @@ macro_rules! common_sql {
             /// values of facts of published months (a load into a month already published,
             /// e.g. a re-run after an interruption).
             pub(super) async fn write_facts_in(conn: &mut <$Db as sqlx::Database>::Connection, rows: &[FactRow]) -> StoreResult<()> {
-                Self::lock_facts(&mut *conn).await?;
+                Self::lock_facts(&mut *conn, false).await?;
                 let months: std::collections::BTreeSet<Month> = rows.iter().map(|f| f.month).collect();
                 let published = Self::published_among(&mut *conn, &months).await?;
                 if !published.is_empty() {
@@ -219,12 +222,35 @@ macro_rules! common_sql {
 
             /// Takes the lock every fact writer holds (PostgreSQL: `ROW EXCLUSIVE` on
             /// `kpi_facts`, which a publication's `SHARE` lock waits for and excludes), so that
-            /// which months are published cannot change under the writer. SQLite has one
+            /// which months are published cannot change under the writer; and the network's
+            /// writer lock, exclusive for a writer of `every_dealer`'s facts. SQLite has one
             /// writer at a time anyway.
-            pub(super) async fn lock_facts(conn: &mut <$Db as sqlx::Database>::Connection) -> StoreResult<()> {
+            pub(super) async fn lock_facts(conn: &mut <$Db as sqlx::Database>::Connection, every_dealer: bool) -> StoreResult<()> {
                 if $backend == Backend::Postgres {
-                    sqlx::query("LOCK TABLE kpi_facts IN ROW EXCLUSIVE MODE").execute(&mut *conn).await?;
+                    let sql = if every_dealer { LOCK_FACTS_FOR_NETWORK } else { LOCK_FACTS_FOR_DEALERS };
+                    // Both statements in one round trip (a query without arguments runs as is).
+                    sqlx::Executor::execute(&mut *conn, sql).await?;
                 }
+                Ok(())
+            }
+
+            /// PostgreSQL: waits for every other writer of these dealers' facts to commit, and
+            /// keeps new ones waiting until the caller does (a lock per dealer, taken in one
+            /// order by every writer). Without it, two writes of one dealer's different months
+            /// at once would each recompute the months both reach without the other's report,
+            /// and the later commit would leave facts missing the earlier's change. It comes
+            /// before the recomputation reads anything: each statement after it sees what the
+            /// writers before committed.
+            async fn lock_dealers(conn: &mut <$Db as sqlx::Database>::Connection, dealers: &[String]) -> StoreResult<()> {
+                if $backend != Backend::Postgres || dealers.is_empty() {
+                    return Ok(());
+                }
+                let mut q = sqlx::QueryBuilder::<$Db>::new(
+                    "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(current_schema() || '/' || code, 0) AS k FROM dealers WHERE code IN ",
+                );
+                Self::push_list(&mut q, dealers.iter());
+                q.push(" ORDER BY 1) AS d");
+                q.build().execute(&mut *conn).await?;
                 Ok(())
             }
 

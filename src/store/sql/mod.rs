@@ -158,19 +158,31 @@ impl PgStore {
         Ok((None, self.pool.begin().await?))
     }
 
-    /// A write that recomputes facts: the facts lock (`lock_facts`) taken with `BEGIN`,
-    /// in the same round trip.
+    /// A write that recomputes some dealers' facts: the facts lock (`lock_facts`) taken
+    /// with `BEGIN`, in the same round trip.
     async fn begin_fact_write(
         &self,
     ) -> StoreResult<(WriterGuard<'_>, sqlx::Transaction<'static, sqlx::Postgres>)> {
         Ok((
             None,
             self.pool
-                .begin_with("BEGIN; LOCK TABLE kpi_facts IN ROW EXCLUSIVE MODE")
+                .begin_with(format!("BEGIN; {LOCK_FACTS_FOR_DEALERS}"))
                 .await?,
         ))
     }
 }
+
+/// PostgreSQL: the lock every writer of some dealers' facts takes first. `ROW EXCLUSIVE`
+/// on `kpi_facts` (a publication's `SHARE` lock waits for it and excludes it), and the
+/// network's writer lock, shared (a writer of every dealer's facts takes it exclusively).
+/// Each writer then locks its dealers (`lock_dealers`).
+const LOCK_FACTS_FOR_DEALERS: &str = "LOCK TABLE kpi_facts IN ROW EXCLUSIVE MODE; \
+     SELECT pg_advisory_xact_lock_shared(hashtextextended(current_schema() || '/', 0))";
+
+/// PostgreSQL: [`LOCK_FACTS_FOR_DEALERS`] for a writer of every dealer's facts (the
+/// network's writer lock exclusively: no dealer's writer runs meanwhile).
+const LOCK_FACTS_FOR_NETWORK: &str = "LOCK TABLE kpi_facts IN ROW EXCLUSIVE MODE; \
+     SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/', 0))";
 
 fn month_of(index: i32) -> StoreResult<Month> {
     Month::from_index(index).ok_or_else(|| StoreError::Corrupt(format!("month index {index}")))

@@ -593,6 +593,82 @@ mod tests {
     }
 
     #[test]
+    fn a_row_read_straight_sums_as_pair_by_pair() {
+        use rand::{Rng, SeedableRng};
+        // 400 dealers over four months: some move region (once or back and forth), some
+        // open late; values small, wide, missing, or large enough to overflow.
+        let n = 400;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let months = ["2024-01", "2024-02", "2024-03", "2024-04"];
+        let mut dealers = Vec::new();
+        let mut histories = Vec::new();
+        for i in 0..n {
+            let mut d = dealer(format!("D{i:03}"));
+            if i % 17 == 0 {
+                d.opened = month("2024-03");
+            }
+            dealers.push(d);
+            let mut h = vec![RegionAssignment {
+                from: month("2024-01"),
+                region_code: format!("R{}", i % 3),
+            }];
+            for (k, m) in months.iter().enumerate().skip(1) {
+                if rng.gen_ratio(1, 12) {
+                    h.push(RegionAssignment {
+                        from: month(m),
+                        region_code: format!("R{}", (i + k) % 4),
+                    });
+                }
+            }
+            histories.push(h);
+        }
+        let directory = Arc::new(Directory::new(dealers, histories));
+        let mut ids = GroupIds::default();
+        let members: Vec<Vec<Slot>> = months
+            .iter()
+            .map(|m| directory.live_members(month(m), &mut ids))
+            .collect();
+        let slabs: Vec<Slab> = (0..months.len())
+            .map(|_| {
+                let pairs: Vec<(i64, i64)> = (0..n)
+                    .map(|_| match rng.gen_range(0..20) {
+                        0 => (0, 0),
+                        1 => (rng.gen_range(-5..5), 0),
+                        2 => (rng.gen_range(1i64 << 40..1 << 41), rng.gen_range(1..1000)),
+                        3 => (i64::MAX - rng.gen_range(0..3), 7),
+                        _ => (rng.gen_range(-1000..100_000), rng.gen_range(1..5000)),
+                    })
+                    .collect();
+                slab(&pairs)
+            })
+            .collect();
+        let straight = live(&slabs.iter().collect::<Vec<_>>(), &members);
+        // A held value the KPI's row does not have sends each month pair by pair.
+        let holds: Holds = [(usize::MAX - 1, None)].into_iter().collect();
+        let by_pair: Vec<MonthInput<'_>> = straight
+            .iter()
+            .map(|m| MonthInput {
+                slab: m.slab,
+                members: m.members,
+                holds: Some(&holds),
+            })
+            .collect();
+        let a = build(&straight, directory.clone(), ids.clone(), View::Live);
+        let b = build(&by_pair, directory, ids, View::Live);
+        assert_eq!(a.pairs, b.pairs);
+        assert_eq!(a.home, b.home);
+        let splits = |p: &KpiPeriod| {
+            let mut v: Vec<String> = p.splits.iter().map(|(i, s)| format!("{i} {s:?}")).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(splits(&a), splits(&b));
+        assert!(!a.splits.is_empty());
+        assert!(a.pairs.iter().any(|p| p.1 == OVERFLOW));
+        assert!(members[0].iter().any(Option::is_none));
+    }
+
+    #[test]
     fn held_values_replace_the_live_ones() {
         let (directory, ids, members) = network();
         let k = KPIS.iter().position(|d| d.code == "comeback_rate").unwrap();
