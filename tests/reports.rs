@@ -595,6 +595,60 @@ async fn money_accepts_numbers_and_strings_exactly() {
     assert_eq!(r["report"]["totals"]["laborRevenueTotal"], "1000.30");
 }
 
+/// PostgreSQL: D1's facts of its latest reported month, locked by a transaction of the
+/// test's own: a writer of them waits at its first write (after it read its inputs). The
+/// server ends the hold if the test dies holding it.
+async fn hold_latest_facts(pool: &sqlx::PgPool) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut hold = pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL idle_in_transaction_session_timeout = '30s'")
+        .execute(&mut *hold)
+        .await
+        .unwrap();
+    let held: Vec<i32> = sqlx::query_scalar(
+        "SELECT kpi::int FROM kpi_facts WHERE dealer_code = 'D1' AND month = (SELECT max(month) FROM reports WHERE dealer_code = 'D1') FOR UPDATE",
+    )
+    .fetch_all(&mut *hold)
+    .await
+    .unwrap();
+    assert!(!held.is_empty());
+    hold
+}
+
+/// Runs `first` until it waits (for `hold`), then `second` until it waits too or is done;
+/// then lets `hold` go. Both answers.
+async fn interleaved<A: std::future::Future, B: std::future::Future>(
+    t: &TestApp,
+    pool: &sqlx::PgPool,
+    hold: sqlx::Transaction<'static, sqlx::Postgres>,
+    first: A,
+    second: B,
+) -> (A::Output, B::Output) {
+    let second_done = AtomicBool::new(false);
+    let second_then_release = async {
+        t.until_lock_waits(pool, 1, || false).await;
+        let second = async {
+            let r = second.await;
+            second_done.store(true, Ordering::SeqCst);
+            r
+        };
+        let release = async {
+            t.until_lock_waits(pool, 2, || second_done.load(Ordering::SeqCst))
+                .await;
+            hold.rollback().await.unwrap();
+        };
+        tokio::join!(second, release).0
+    };
+    tokio::join!(first, second_then_release)
+}
+
+/// Every fact is what the stored reports give: a recomputation changes none.
+async fn assert_facts_recompute_unchanged(t: &TestApp) {
+    t.raw_sql(&["UPDATE settings SET value = 'an-earlier-catalog' WHERE key = 'kpi_catalog'"])
+        .await;
+    let upgrade = t.app.upgrade_catalog().await.unwrap().unwrap();
+    assert_eq!(upgrade.facts_changed, 0, "{upgrade:?}");
+}
+
 /// PostgreSQL: two amendments of one dealer's consecutive months at once. April's moves the
 /// denominator of May's warranty registration rate (last month's own sales), May's its
 /// numerator. The interleaving that lost one of them is forced: April's writer is held at
@@ -613,20 +667,7 @@ async fn amendments_of_one_dealers_months_at_once_keep_both_changes() {
         let r = submit(&t, &admin, "D1", m, report_input(&[])).await;
         assert_eq!(r["outcome"], "ACCEPTED", "{r}");
     }
-    // May's facts held by the test: April's writer waits at its first write of them (its
-    // inputs read). The server ends the hold if the test dies holding it.
-    let mut hold = pool.begin().await.unwrap();
-    sqlx::query("SET LOCAL idle_in_transaction_session_timeout = '30s'")
-        .execute(&mut *hold)
-        .await
-        .unwrap();
-    let held: Vec<i32> = sqlx::query_scalar(
-        "SELECT kpi::int FROM kpi_facts WHERE dealer_code = 'D1' AND month = (SELECT max(month) FROM reports WHERE dealer_code = 'D1') FOR UPDATE",
-    )
-    .fetch_all(&mut *hold)
-    .await
-    .unwrap();
-    assert!(!held.is_empty());
+    let hold = hold_latest_facts(&pool).await;
     let april = amend(
         &t,
         &admin,
@@ -636,42 +677,57 @@ async fn amendments_of_one_dealers_months_at_once_keep_both_changes() {
         1,
         "sales corrected",
     );
-    let may_done = AtomicBool::new(false);
-    let may_and_release = async {
-        t.until_lock_waits(&pool, 1, || false).await;
-        let may = async {
-            let r = amend(
-                &t,
-                &admin,
-                "D1",
-                "2024-05",
-                report_input(&[("warranty_registrations", json!(5))]),
-                1,
-                "registrations corrected",
-            )
-            .await;
-            may_done.store(true, Ordering::SeqCst);
-            r
-        };
-        // May's writer either waits for April's (two sessions waiting) or finishes; then
-        // April's is let go.
-        let release = async {
-            t.until_lock_waits(&pool, 2, || may_done.load(Ordering::SeqCst))
-                .await;
-            hold.rollback().await.unwrap();
-        };
-        tokio::join!(may, release).0
-    };
-    let (april, may) = tokio::join!(april, may_and_release);
+    let may = amend(
+        &t,
+        &admin,
+        "D1",
+        "2024-05",
+        report_input(&[("warranty_registrations", json!(5))]),
+        1,
+        "registrations corrected",
+    );
+    let (april, may) = interleaved(&t, &pool, hold, april, may).await;
     for r in [&april, &may] {
         assert_eq!(
             r["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
             "{r}"
         );
     }
-    // Every fact is what the stored reports give.
-    t.raw_sql(&["UPDATE settings SET value = 'an-earlier-catalog' WHERE key = 'kpi_catalog'"])
-        .await;
-    let upgrade = t.app.upgrade_catalog().await.unwrap().unwrap();
-    assert_eq!(upgrade.facts_changed, 0, "{upgrade:?}");
+    assert_facts_recompute_unchanged(&t).await;
+}
+
+/// PostgreSQL: a new OEM parameter while an amendment runs. The amendment moves May's
+/// vehicles in operation, the parameter the visits per vehicle: both are the denominator
+/// of May's service coverage. The amendment is held after it read its inputs; the
+/// parameter's recomputation of every dealer waits for it, and then reads its report.
+#[tokio::test]
+async fn a_parameter_set_while_an_amendment_runs_keeps_both() {
+    let t = TestApp::spawn().await;
+    let Some(pool) = t.pg_pool().await else {
+        return; // SQLite: one writer at a time.
+    };
+    t.seed_network().await;
+    let admin = t.admin();
+    let set = r#"mutation($v: Decimal!) { setOemParameter(name: "annual_visits_per_vehicle", year: 2024, value: $v) { factsRecomputed } }"#;
+    t.ok(&admin, set, json!({ "v": "2" })).await;
+    let r = submit(&t, &admin, "D1", "2024-05", report_input(&[])).await;
+    assert_eq!(r["outcome"], "ACCEPTED", "{r}");
+    let hold = hold_latest_facts(&pool).await;
+    let amendment = amend(
+        &t,
+        &admin,
+        "D1",
+        "2024-05",
+        report_input(&[("vehicles_in_operation", json!(20))]),
+        1,
+        "vehicles corrected",
+    );
+    let parameter = t.gql(&admin, set, json!({ "v": "3" }));
+    let (amendment, parameter) = interleaved(&t, &pool, hold, amendment, parameter).await;
+    assert_eq!(
+        amendment["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
+        "{amendment}"
+    );
+    assert!(parameter.get("errors").is_none(), "{parameter}");
+    assert_facts_recompute_unchanged(&t).await;
 }

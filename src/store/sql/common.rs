@@ -222,14 +222,14 @@ macro_rules! common_sql {
 
             /// Takes the lock every fact writer holds (PostgreSQL: `ROW EXCLUSIVE` on
             /// `kpi_facts`, which a publication's `SHARE` lock waits for and excludes), so that
-            /// which months are published cannot change under the writer; and the network's
-            /// writer lock, exclusive for a writer of `every_dealer`'s facts. SQLite has one
+            /// which months are published cannot change under the writer; a writer of
+            /// `every_dealer`'s facts takes `SHARE ROW EXCLUSIVE`, so that no writer of some
+            /// dealers' facts runs meanwhile (they lock their dealers only). SQLite has one
             /// writer at a time anyway.
             pub(super) async fn lock_facts(conn: &mut <$Db as sqlx::Database>::Connection, every_dealer: bool) -> StoreResult<()> {
                 if $backend == Backend::Postgres {
                     let sql = if every_dealer { LOCK_FACTS_FOR_NETWORK } else { LOCK_FACTS_FOR_DEALERS };
-                    // Both statements in one round trip (a query without arguments runs as is).
-                    sqlx::Executor::execute(&mut *conn, sql).await?;
+                    sqlx::query(sql).execute(&mut *conn).await?;
                 }
                 Ok(())
             }

@@ -172,17 +172,15 @@ impl PgStore {
     }
 }
 
-/// PostgreSQL: the lock every writer of some dealers' facts takes first. `ROW EXCLUSIVE`
-/// on `kpi_facts` (a publication's `SHARE` lock waits for it and excludes it), and the
-/// network's writer lock, shared (a writer of every dealer's facts takes it exclusively).
-/// Each writer then locks its dealers (`lock_dealers`).
-const LOCK_FACTS_FOR_DEALERS: &str = "LOCK TABLE kpi_facts IN ROW EXCLUSIVE MODE; \
-     SELECT pg_advisory_xact_lock_shared(hashtextextended(current_schema() || '/', 0))";
+/// PostgreSQL: the lock every writer of some dealers' facts takes first: `ROW EXCLUSIVE` on
+/// `kpi_facts`. A publication's `SHARE` lock and a writer of every dealer's facts wait for
+/// it and exclude it. Each writer then locks its dealers (`lock_dealers`).
+const LOCK_FACTS_FOR_DEALERS: &str = "LOCK TABLE kpi_facts IN ROW EXCLUSIVE MODE";
 
-/// PostgreSQL: [`LOCK_FACTS_FOR_DEALERS`] for a writer of every dealer's facts (the
-/// network's writer lock exclusively: no dealer's writer runs meanwhile).
-const LOCK_FACTS_FOR_NETWORK: &str = "LOCK TABLE kpi_facts IN ROW EXCLUSIVE MODE; \
-     SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/', 0))";
+/// PostgreSQL: the lock of a writer of every dealer's facts (a new OEM parameter):
+/// `SHARE ROW EXCLUSIVE`, which waits for the writers of some dealers' facts in flight and
+/// keeps new ones (and other writers of every dealer's) out until it commits.
+const LOCK_FACTS_FOR_NETWORK: &str = "LOCK TABLE kpi_facts IN SHARE ROW EXCLUSIVE MODE";
 
 fn month_of(index: i32) -> StoreResult<Month> {
     Month::from_index(index).ok_or_else(|| StoreError::Corrupt(format!("month index {index}")))
