@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{amend, report_input, stored, submit, TestApp};
+use common::{amend, amend_accepted, report_input, stored, submit, TestApp};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -317,7 +317,7 @@ async fn amendments_make_revisions_with_reasons_and_refuse_stale_revisions() {
     .await;
     assert_eq!(r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(r["errors"][0]["extensions"]["field"], "reason");
-    let r = amend(
+    amend_accepted(
         &t,
         &token,
         "D1",
@@ -327,10 +327,6 @@ async fn amendments_make_revisions_with_reasons_and_refuse_stale_revisions() {
         "wash count corrected",
     )
     .await;
-    assert_eq!(
-        r["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
-        "{r}"
-    );
     assert_eq!(r["data"]["amendMonthlyReport"]["report"]["revision"], 2);
     // stale expectedRevision
     let r = amend(
@@ -668,7 +664,7 @@ async fn amendments_of_one_dealers_months_at_once_keep_both_changes() {
         assert_eq!(r["outcome"], "ACCEPTED", "{r}");
     }
     let hold = hold_latest_facts(&pool).await;
-    let april = amend(
+    let april = amend_accepted(
         &t,
         &admin,
         "D1",
@@ -677,7 +673,7 @@ async fn amendments_of_one_dealers_months_at_once_keep_both_changes() {
         1,
         "sales corrected",
     );
-    let may = amend(
+    let may = amend_accepted(
         &t,
         &admin,
         "D1",
@@ -686,13 +682,7 @@ async fn amendments_of_one_dealers_months_at_once_keep_both_changes() {
         1,
         "registrations corrected",
     );
-    let (april, may) = interleaved(&t, &pool, hold, april, may).await;
-    for r in [&april, &may] {
-        assert_eq!(
-            r["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
-            "{r}"
-        );
-    }
+    interleaved(&t, &pool, hold, april, may).await;
     assert_facts_recompute_unchanged(&t).await;
 }
 
@@ -713,7 +703,7 @@ async fn a_parameter_set_while_an_amendment_runs_keeps_both() {
     let r = submit(&t, &admin, "D1", "2024-05", report_input(&[])).await;
     assert_eq!(r["outcome"], "ACCEPTED", "{r}");
     let hold = hold_latest_facts(&pool).await;
-    let amendment = amend(
+    let amendment = amend_accepted(
         &t,
         &admin,
         "D1",
@@ -723,11 +713,7 @@ async fn a_parameter_set_while_an_amendment_runs_keeps_both() {
         "vehicles corrected",
     );
     let parameter = t.gql(&admin, set, json!({ "v": "3" }));
-    let (amendment, parameter) = interleaved(&t, &pool, hold, amendment, parameter).await;
-    assert_eq!(
-        amendment["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
-        "{amendment}"
-    );
+    let (_, parameter) = interleaved(&t, &pool, hold, amendment, parameter).await;
     assert!(parameter.get("errors").is_none(), "{parameter}");
     assert_facts_recompute_unchanged(&t).await;
 }

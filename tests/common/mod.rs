@@ -512,6 +512,24 @@ pub async fn amend(
     .await
 }
 
+/// [`amend`], which must be accepted; the whole response.
+pub async fn amend_accepted(
+    t: &TestApp,
+    token: &str,
+    dealer: &str,
+    month: &str,
+    input: Value,
+    expected: i64,
+    reason: &str,
+) -> Value {
+    let r = amend(t, token, dealer, month, input, expected, reason).await;
+    assert_eq!(
+        r["data"]["amendMonthlyReport"]["outcome"], "ACCEPTED",
+        "{r}"
+    );
+    r
+}
+
 /// The stored report (or null) and its revision numbers, read as an OEM admin.
 pub async fn stored(t: &TestApp, dealer: &str, month: &str) -> (Value, Vec<i64>) {
     let data = t
