@@ -317,7 +317,7 @@ async fn amendments_make_revisions_with_reasons_and_refuse_stale_revisions() {
     .await;
     assert_eq!(r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(r["errors"][0]["extensions"]["field"], "reason");
-    amend_accepted(
+    let r = amend_accepted(
         &t,
         &token,
         "D1",
