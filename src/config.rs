@@ -69,9 +69,10 @@ pub struct Settings {
     #[arg(long, env = "MSI_WARM_MONTHS", default_value_t = 36, global = true)]
     pub warm_months: u32,
 
-    /// Memory budget of the in-memory KPI cache, in MiB (months of facts and computed
-    /// results; the least recently used go first). 304 holds 36 months of 10,000 dealers.
-    #[arg(long, env = "MSI_KPI_CACHE_MIB", default_value_t = 304, value_parser = clap::value_parser!(u64).range(16..=1_048_576), global = true)]
+    /// Memory budget of the in-memory KPI cache, in MiB (months of facts, computed results
+    /// and scorecard digests; the least recently used go first). 368 holds 36 months of
+    /// 10,000 dealers.
+    #[arg(long, env = "MSI_KPI_CACHE_MIB", default_value_t = 368, value_parser = clap::value_parser!(u64).range(16..=1_048_576), global = true)]
     pub kpi_cache_mib: u64,
 
     /// Longest a GraphQL request may run before it is stopped with a `TIMEOUT` error.
@@ -138,7 +139,7 @@ impl Settings {
             dominance_share: 0.6,
             publication_grace_days: 5,
             warm_months: 0,
-            kpi_cache_mib: 304,
+            kpi_cache_mib: 368,
             request_timeout_secs: 30,
             header_timeout_secs: 10,
             max_connections: 1000,

@@ -251,6 +251,78 @@ async fn a_moved_dealer_counts_in_its_old_region_before_and_its_new_one_after() 
     assert_eq!(f["kpiFacts"]["edges"][1]["node"]["regionCode"], "NORTH");
 }
 
+/// A scorecard line's (rank in region, rank in nation) of comeback_rate.
+async fn comeback_ranks(t: &TestApp, dealer: &str, period: Value) -> (Value, Value) {
+    let q = r#"query($d: String!, $p: ReportingPeriod!) { scorecard(dealerCode: $d, period: $p) { kpis { kpi { code } rankInRegion rankInNation } } }"#;
+    let card = t
+        .ok(&t.admin(), q, json!({ "d": dealer, "p": period }))
+        .await;
+    let line = card["scorecard"]["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kpi"]["code"] == "comeback_rate")
+        .unwrap()
+        .clone();
+    (line["rankInRegion"].clone(), line["rankInNation"].clone())
+}
+
+#[tokio::test]
+async fn scorecards_of_one_period_follow_an_amendment_and_a_moved_dealer() {
+    let t = TestApp::spawn().await;
+    t.seed_network().await;
+    let admin = t.admin();
+    comebacks_may(&t).await;
+    let may = json!({ "month": "2024-05" });
+    // Lower is better: D1 2 % first; D2 and D3 (WEST) 5 %, tied second.
+    assert_eq!(
+        comeback_ranks(&t, "D2", may.clone()).await,
+        (json!(1), json!(2))
+    );
+    // Another dealer of the same period (its digest kept): its own standings.
+    assert_eq!(
+        comeback_ranks(&t, "D1", may.clone()).await,
+        (json!(1), json!(1))
+    );
+    assert_eq!(
+        comeback_ranks(&t, "D3", may.clone()).await,
+        (json!(1), json!(2))
+    );
+    // D1 now 10 / 50 = 20 %: last in the nation; D2 and D3 share the first place.
+    amend_d1_may(&t, 10, 50).await;
+    assert_eq!(
+        comeback_ranks(&t, "D2", may.clone()).await,
+        (json!(1), json!(1))
+    );
+    assert_eq!(
+        comeback_ranks(&t, "D1", may.clone()).await,
+        (json!(1), json!(3))
+    );
+    // March to May: D3 was in EAST in March (4 / 40 = 10 %) and WEST since April. In WEST it
+    // counts with its months there (2 / 40 = 5 %, tied with D2); in the nation with all
+    // (6 / 80 = 7.5 %, between D2's 5 % and D1's 20 %).
+    let r = submit(
+        &t,
+        &admin,
+        "D3",
+        "2024-03",
+        report_input(&[("ro_comebacks", json!(4)), ("ro_delivered", json!(40))]),
+    )
+    .await;
+    assert_eq!(r["outcome"], "ACCEPTED", "{r}");
+    let spring = json!({ "kind": "RANGE", "month": "2024-03", "to": "2024-05" });
+    assert_eq!(
+        comeback_ranks(&t, "D3", spring.clone()).await,
+        (json!(1), json!(2))
+    );
+    assert_eq!(
+        comeback_ranks(&t, "D2", spring.clone()).await,
+        (json!(1), json!(1))
+    );
+    // D1 (20 %) is second in EAST: D3's March there (10 %) is better.
+    assert_eq!(comeback_ranks(&t, "D1", spring).await, (json!(2), json!(3)));
+}
+
 const TREND: &str = r#"query($d: String!, $k: String!, $from: Month!, $to: Month!) {
   kpiTrend(dealerCode: $d, kpi: $k, from: $from, to: $to) { month value unavailableReason regionCode regionValue regionDealers nationValue nationDealers } }"#;
 

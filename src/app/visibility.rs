@@ -6,7 +6,7 @@
 //! - Dealers: their own values, live; other dealers only as published group values (see
 //!   `domain::disclosure`), for their own region, their peer group and the nation.
 
-use super::cache::{Directory, GroupStats, View};
+use super::cache::{Directory, View};
 use super::{AppError, AppResult};
 use crate::auth::{Principal, Role};
 use crate::domain::disclosure::{Disclosure, Rules};
@@ -110,11 +110,10 @@ impl Viewer<'_> {
     }
 
     /// A group's figures as this caller may see them (`None`: not yet published).
-    pub fn figures(&self, stats: Option<&GroupStats>) -> GroupFigures {
-        let Some(stats) = stats else {
+    pub fn figures(&self, aggregate: Option<&Aggregate>) -> GroupFigures {
+        let Some(a) = aggregate else {
             return GroupFigures::not_published();
         };
-        let a = &stats.aggregate;
         if !self.is_dealer() {
             return GroupFigures {
                 disclosure: Disclosure::Live,

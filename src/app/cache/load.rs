@@ -14,7 +14,7 @@ use super::groups::Slot;
 use super::period::KpiPeriod;
 use super::published::PublishedMonth;
 use super::slab::Slab;
-use super::{apply_dealer, by_dealer, KpiCache, MemoEntry, MemoKey, MonthEntry, State};
+use super::{apply_dealer, by_dealer, KpiCache, MemoKey, MonthEntry, State};
 use crate::domain::kpi::{ParamValue, KPIS};
 use crate::domain::{Month, MonthRange};
 use crate::store::prelude::*;
@@ -346,42 +346,16 @@ impl KpiCache {
     /// Keeps a result, evicting the least recently used ones beyond the budget.
     pub(super) fn remember(&self, key: MemoKey, period: Arc<KpiPeriod>) {
         let bytes = period.bytes();
-        let mut s = self.write();
-        let used = AtomicU64::new(self.now());
-        if let Some(old) = s.memo.insert(
-            key,
-            MemoEntry {
-                period,
-                bytes,
-                used,
-            },
-        ) {
-            s.memo_bytes -= old.bytes;
-        }
-        s.memo_bytes += bytes;
-        while s.memo_bytes > self.budget.results && s.memo.len() > 1 {
-            let Some(victim) = s
-                .memo
-                .iter()
-                .filter(|(k, _)| **k != key)
-                .min_by_key(|(_, e)| e.used.load(Ordering::Relaxed))
-                .map(|(k, _)| *k)
-            else {
-                break;
-            };
-            s.forget(&victim);
-        }
+        let now = self.now();
+        self.write()
+            .memo
+            .insert(key, period, bytes, now, self.budget.results);
     }
 
     /// A kept result still valid for `versions`, marking it used.
     pub(super) fn recall(&self, key: &MemoKey, versions: &[u64]) -> Option<Arc<KpiPeriod>> {
-        let s = self.read();
-        let e = s.memo.get(key)?;
-        if e.period.versions != versions {
-            return None;
-        }
-        e.used.store(self.now(), Ordering::Relaxed);
-        Some(e.period.clone())
+        let now = self.now();
+        self.read().memo.get(key, now, |p| p.versions == versions)
     }
 
     /// Each dealer's live groups in month `m`.
@@ -446,6 +420,7 @@ mod tests {
         let small = KpiCache::new(Budget {
             months: one + one / 2,
             results: 1,
+            digests: 1,
         });
         small.refresh(&store).await.unwrap();
         for round in 0..2 {

@@ -14,11 +14,13 @@
 //!   need it meanwhile wait for that load), without the lock every query takes; what was
 //!   written while it loaded is replayed onto it before it is used.
 
+mod digests;
 mod directory;
 mod fact_page;
 mod follow;
 mod groups;
 mod load;
+mod memo;
 mod period;
 mod published;
 mod queries;
@@ -29,7 +31,7 @@ mod testnet;
 
 pub use directory::Directory;
 pub use groups::GroupIds;
-pub use period::{GroupStats, KpiPeriod};
+pub use period::{Digested, GroupStats, KpiPeriod};
 pub use sums::GroupSum;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -37,8 +39,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
+use digests::PeriodDigest;
 use follow::{ChangeFollower, GAP_WINDOW};
 use groups::Slot;
+use memo::Memo;
 use published::PublishedMonth;
 use slab::Slab;
 
@@ -63,25 +67,33 @@ pub struct Budget {
     pub months: usize,
     /// Bytes for computed results (KPI periods).
     pub results: usize,
+    /// Bytes for periods digested for scorecards.
+    pub digests: usize,
 }
 
 impl Budget {
-    /// A total budget in MiB: an eighth for results (at most 32 MiB), the rest for months.
+    /// A total budget in MiB: an eighth for results (at most 32 MiB), a quarter for
+    /// digests (at most 64 MiB), the rest for months.
     pub fn of_mib(mib: usize) -> Budget {
         let total = mib.saturating_mul(1024 * 1024);
         let results = (total / 8).min(32 << 20);
+        let digests = (total / 4).min(64 << 20);
         Budget {
-            months: total - results,
+            months: total - results - digests,
             results,
+            digests,
         }
     }
 }
 
 impl Default for Budget {
     fn default() -> Self {
-        Budget::of_mib(304)
+        Budget::of_mib(DEFAULT_MIB)
     }
 }
+
+/// The default budget, in MiB: 36 months of 10,000 dealers, with room for results.
+const DEFAULT_MIB: usize = 368;
 
 /// A month loaded: its facts and, once asked for, its published snapshot.
 struct MonthEntry {
@@ -93,14 +105,10 @@ struct MonthEntry {
     used: AtomicU64,
 }
 
-/// A result kept for reuse.
-struct MemoEntry {
-    period: Arc<KpiPeriod>,
-    bytes: usize,
-    used: AtomicU64,
-}
-
+/// A KPI over a period: (KPI id, from, to, view).
 type MemoKey = (i16, Month, Month, View);
+/// Every KPI of a period digested: (from, to, view).
+type DigestKey = (Month, Month, View);
 
 #[derive(Default)]
 struct State {
@@ -116,8 +124,9 @@ struct State {
     publications: Option<Arc<BTreeMap<Month, i32>>>,
     /// The OEM's parameters; `None` until read again.
     params: Option<Arc<Vec<ParamValue>>>,
-    memo: HashMap<MemoKey, MemoEntry>,
-    memo_bytes: usize,
+    memo: Memo<MemoKey, KpiPeriod>,
+    /// Periods digested for scorecards.
+    digests: Memo<DigestKey, PeriodDigest>,
     /// Changes of the log applied so far (see [`KpiCache::changes_applied`]).
     applied: u64,
 }
@@ -128,7 +137,7 @@ impl State {
         self.months.clear();
         self.month_bytes = 0;
         self.memo.clear();
-        self.memo_bytes = 0;
+        self.digests.clear();
     }
 
     fn drop_all(&mut self) {
@@ -147,21 +156,12 @@ impl State {
                 e.published = None;
             }
         }
-        let dropped: Vec<MemoKey> = self
-            .memo
-            .keys()
-            .filter(|(_, a, b, view)| *view == View::Published && *b >= from && *a <= to)
-            .copied()
-            .collect();
-        for k in dropped {
-            self.forget(&k);
-        }
-    }
-
-    fn forget(&mut self, key: &MemoKey) {
-        if let Some(e) = self.memo.remove(key) {
-            self.memo_bytes -= e.bytes;
-        }
+        let published =
+            |a: Month, b: Month, view: View| view == View::Published && b >= from && a <= to;
+        self.memo
+            .forget_where(|&(_, a, b, view)| published(a, b, view));
+        self.digests
+            .forget_where(|&(a, b, view)| published(a, b, view));
     }
 }
 
@@ -181,6 +181,8 @@ pub struct KpiCache {
     log_read_micros: AtomicU64,
     /// One load per month at a time; the requests that need it meanwhile wait for it.
     month_locks: std::sync::Mutex<HashMap<Month, Arc<tokio::sync::Mutex<()>>>>,
+    /// One digest build per period at a time.
+    digest_locks: std::sync::Mutex<HashMap<DigestKey, Arc<tokio::sync::Mutex<()>>>>,
     /// At most two months read from the database at once.
     readers: tokio::sync::Semaphore,
     /// The background warm-up reads one month at a time.
@@ -212,6 +214,7 @@ impl KpiCache {
             log_reads: AtomicU64::new(0),
             log_read_micros: AtomicU64::new(0),
             month_locks: Default::default(),
+            digest_locks: Default::default(),
             readers: tokio::sync::Semaphore::new(2),
             warming: tokio::sync::Semaphore::new(1),
             warm_total: AtomicU64::new(0),
@@ -252,8 +255,8 @@ impl KpiCache {
             s.directory.as_ref().map_or(0, |d| d.len()),
             s.months.len(),
             s.month_bytes >> 20,
-            s.memo.len(),
-            s.memo_bytes >> 20
+            s.memo.len() + s.digests.len(),
+            (s.memo.bytes() + s.digests.bytes()) >> 20
         )
     }
 
@@ -269,7 +272,7 @@ impl KpiCache {
     /// Bytes held by months and results.
     pub fn bytes(&self) -> usize {
         let s = self.read();
-        s.month_bytes + s.memo_bytes
+        s.month_bytes + s.memo.bytes() + s.digests.bytes()
     }
 
     /// Months of facts held.
@@ -489,15 +492,9 @@ impl KpiCache {
             s.month_bytes = s.month_bytes + bytes - before;
         }
         // A published period does not move with a write (its values are held), a live one does.
-        let dropped: Vec<MemoKey> = s
-            .memo
-            .keys()
-            .filter(|(_, a, b, view)| *view == View::Live && *b >= from && *a <= to)
-            .copied()
-            .collect();
-        for k in dropped {
-            s.forget(&k);
-        }
+        let live = |a: Month, b: Month, view: View| view == View::Live && b >= from && a <= to;
+        s.memo.forget_where(|&(_, a, b, view)| live(a, b, view));
+        s.digests.forget_where(|&(a, b, view)| live(a, b, view));
         Ok(())
     }
 }

@@ -54,16 +54,16 @@ fn own_add(acc: &mut Result<Pair, Unavailable>, fact: Option<FactValue>) {
     };
 }
 
-fn changed_network() -> StoreError {
+pub(super) fn changed_network() -> StoreError {
     StoreError::Conflict("the dealer network changed while the KPI was computed: try again".into())
 }
 
 /// How often a computation starts over when the network changes under it.
-const ATTEMPTS: usize = 3;
+pub(super) const ATTEMPTS: usize = 3;
 
 impl KpiCache {
     /// The versions a result over `range` would be computed from, if known without loading.
-    fn versions(
+    pub(super) fn versions(
         &self,
         range: MonthRange,
         view: View,
@@ -93,6 +93,19 @@ impl KpiCache {
         kpi: &'static KpiDef,
         period: Period,
         view: View,
+    ) -> StoreResult<Option<Arc<KpiPeriod>>> {
+        self.period_kept(store, kpi, period, view, true).await
+    }
+
+    /// [`KpiCache::period`], keeping what it computes in the memo only if `keep` (a digest
+    /// reads every KPI of a period once: they would push out what is asked again).
+    pub(super) async fn period_kept(
+        &self,
+        store: &dyn Store,
+        kpi: &'static KpiDef,
+        period: Period,
+        view: View,
+        keep: bool,
     ) -> StoreResult<Option<Arc<KpiPeriod>>> {
         let range = period.range;
         let key = (kpi.id, range.from, range.to, view);
@@ -166,7 +179,9 @@ impl KpiCache {
             }
             let groups = self.read().groups.clone();
             let result = Arc::new(builder.finish(kpi, period, view, directory, groups));
-            self.remember(key, result.clone());
+            if keep {
+                self.remember(key, result.clone());
+            }
             return Ok(Some(result));
         }
         Err(changed_network())

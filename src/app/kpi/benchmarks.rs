@@ -31,7 +31,10 @@ impl App {
             .and_then(|d| directory.index.get(d).copied())
             .map(|i| OwnGroups::of(&directory, i, period.range.to));
         let p = self.kpi_period(kpi, period, viewer.view()).await?;
-        let figures = |g: &Group| viewer.figures(p.as_ref().map(|p| p.stats(g)).as_deref());
+        let figures = |g: &Group| {
+            let stats = p.as_ref().map(|p| p.stats(g));
+            viewer.figures(stats.as_ref().map(|s| &s.aggregate))
+        };
         let regions = self
             .store
             .regions()

@@ -78,8 +78,8 @@ impl App {
         let directory: &Directory = &p.directory;
         // The group's and the nation's statistics in one pass.
         let stats = p.stats_of(&[&group, &Group::Nation]);
-        view.aggregate = viewer.figures(Some(&stats[0]));
-        view.nation = viewer.figures(Some(&stats[1]));
+        view.aggregate = viewer.figures(Some(&stats[0].aggregate));
+        view.nation = viewer.figures(Some(&stats[1].aggregate));
         let last = period.range.to;
         let region_pooled = |r: &Option<String>| {
             r.as_ref()

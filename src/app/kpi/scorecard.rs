@@ -1,10 +1,12 @@
 //! Scorecards: every KPI of one dealer for a period, against its region, its peer group
 //! and the nation.
 
+use crate::app::cache::{Digested, View};
 use crate::app::visibility::{GroupFigures, OwnGroups};
 use crate::app::{App, AppResult};
 use crate::auth::Principal;
 use crate::domain::kpi::{GuidelineStatus, KpiDef, Unavailable, KPIS};
+use crate::domain::standing::Standing;
 use crate::domain::stats::Pair;
 use crate::domain::{Dealer, Group, Period};
 
@@ -95,36 +97,61 @@ impl App {
             visible.push(viewer.sees_dealer(&directory, i, range, &Group::Nation));
         }
         let region = own.region.clone().map(Group::Region);
-        let groups: Vec<&Group> = region.iter().chain([&Group::Nation, &own.peer]).collect();
+        // The groups' figures and the standings of every KPI, digested once per period.
+        let view = viewer.view();
+        let digest = self
+            .cache
+            .period_digest(self.store.as_ref(), period, view)
+            .await?;
+        let region_id = match (&digest, &own.region) {
+            (Some(d), Some(r)) => d.groups.find_region(r),
+            _ => None,
+        };
         let mut lines = Vec::with_capacity(KPIS.len());
         for (k, def) in KPIS.iter().enumerate() {
             let value = OwnValue::of(def, figures[0][k], visible[0]);
-            let p = self.kpi_period(def, period, viewer.view()).await?;
-            // The three groups' statistics in one pass (each is asked for below).
-            if let Some(p) = &p {
-                p.stats_of(&groups);
-            }
-            let stats = |g: &Group| p.as_ref().map(|p| p.stats(g));
+            let figures_of = |g: &Group| {
+                let aggregate = digest.as_ref().map(|d| d.aggregate(k, g));
+                viewer.figures(aggregate.as_ref())
+            };
             let region_figures = match &region {
-                Some(g) => viewer.figures(stats(g).as_deref()),
+                Some(g) => figures_of(g),
                 None => GroupFigures::not_published(),
             };
-            let nation = viewer.figures(stats(&Group::Nation).as_deref());
-            let peer = viewer.figures(stats(&own.peer).as_deref());
+            let nation = figures_of(&Group::Nation);
+            let peer = figures_of(&own.peer);
             // Standings only where the group's figures are shown, and the value is.
-            let standing = |g: &Group, shown: bool| {
-                p.as_ref()
-                    .filter(|_| shown && visible[0])
-                    .and_then(|p| p.standing(i, g))
-            };
-            let in_region = region
+            let digested = digest
                 .as_ref()
-                .and_then(|g| standing(g, region_figures.disclosure.shown()));
-            let in_nation = standing(&Group::Nation, nation.disclosure.shown());
+                .and_then(|d| Some((d, d.kpis.get(k)?)))
+                .filter(|_| visible[0]);
+            let in_nation = match digested.filter(|_| nation.disclosure.shown()) {
+                None => None,
+                Some((_, kd)) => match kd.nation_standing(i) {
+                    Digested::Known(s) => s,
+                    Digested::Unknown => {
+                        self.standing(def, period, view, i, &Group::Nation).await?
+                    }
+                },
+            };
+            let in_region = match (
+                digested.filter(|_| region_figures.disclosure.shown()),
+                &region,
+                region_id,
+            ) {
+                (Some((d, kd)), Some(g), Some(id)) => match kd.region_rank(i, id, &d.membership) {
+                    Digested::Known(r) => r,
+                    Digested::Unknown => self
+                        .standing(def, period, view, i, g)
+                        .await?
+                        .map(|s| s.rank),
+                },
+                _ => None,
+            };
             lines.push(ScorecardLine {
                 kpi: def,
                 value,
-                rank_in_region: in_region.map(|s| s.rank),
+                rank_in_region: in_region,
                 rank_in_nation: in_nation.map(|s| s.rank),
                 percentile_in_nation: in_nation.map(|s| s.percentile),
                 region: region_figures,
@@ -143,5 +170,19 @@ impl App {
             period,
             lines,
         })
+    }
+
+    /// Dealer `i`'s standing in `group`, from the KPI's sums over the period (what a
+    /// digest does not keep: a dealer that moved, a very large network).
+    async fn standing(
+        &self,
+        def: &'static KpiDef,
+        period: Period,
+        view: View,
+        i: usize,
+        group: &Group,
+    ) -> AppResult<Option<Standing>> {
+        let p = self.kpi_period(def, period, view).await?;
+        Ok(p.and_then(|p| p.standing(i, group)))
     }
 }

@@ -346,7 +346,7 @@ impl App {
             let ranked_in = ranked_in.and_then(|r| {
                 let n = r.stats(&Group::Nation);
                 viewer
-                    .figures(Some(&n))
+                    .figures(Some(&n.aggregate))
                     .disclosure
                     .shown()
                     .then_some((r, n))

@@ -19,10 +19,12 @@ use crate::domain::stats::Pair;
 use crate::domain::{Group, Period};
 
 mod builder;
+mod digest;
 mod group_stats;
 mod ranking;
 
 pub use builder::PeriodBuilder;
+pub use digest::{Digested, KpiDigest, RegionMembers};
 pub use group_stats::GroupStats;
 use group_stats::Stats;
 pub use ranking::Ranked;
@@ -324,12 +326,12 @@ mod tests {
     use crate::domain::paging::Window;
     use crate::domain::{Dealer, Month, MonthRange, PeriodKind, RegionAssignment, SizeTier};
 
-    fn month(s: &str) -> Month {
+    pub(super) fn month(s: &str) -> Month {
         s.parse().unwrap()
     }
 
     /// A dealer of brand B, small, open since January 2024.
-    fn dealer(code: String) -> Dealer {
+    pub(super) fn dealer(code: String) -> Dealer {
         Dealer {
             name: code.clone(),
             code,
@@ -364,19 +366,25 @@ mod tests {
         (directory, ids, members)
     }
 
-    fn slab(pairs: &[(i64, i64)]) -> Slab {
-        let k = KPIS.iter().position(|d| d.code == "comeback_rate").unwrap();
+    /// KPIs whose rows [`slab`] fills: one of each direction.
+    pub(super) const FILLED: [&str; 2] = ["comeback_rate", "service_coverage"];
+
+    /// A month with `pairs` as the rows of the [`FILLED`] KPIs.
+    pub(super) fn slab(pairs: &[(i64, i64)]) -> Slab {
         let n = pairs.len();
         let mut s = Slab::default();
         s.allocate(n);
-        for (i, p) in pairs.iter().enumerate() {
-            s.set(k * n + i, Ok(*p), 1);
+        for code in FILLED {
+            let k = KPIS.iter().position(|d| d.code == code).unwrap();
+            for (i, p) in pairs.iter().enumerate() {
+                s.set(k * n + i, Ok(*p), 1);
+            }
         }
         s
     }
 
     /// Live months: each slab with the members of its month.
-    fn live<'a>(slabs: &[&'a Slab], members: &'a [Vec<Slot>]) -> Vec<MonthInput<'a>> {
+    pub(super) fn live<'a>(slabs: &[&'a Slab], members: &'a [Vec<Slot>]) -> Vec<MonthInput<'a>> {
         slabs
             .iter()
             .zip(members)
@@ -388,13 +396,23 @@ mod tests {
             .collect()
     }
 
-    fn build(
+    pub(super) fn build(
         months: &[MonthInput<'_>],
         directory: Arc<Directory>,
         ids: GroupIds,
         view: View,
     ) -> KpiPeriod {
-        let kpi = by_code("comeback_rate").unwrap();
+        build_of(FILLED[0], months, directory, ids, view)
+    }
+
+    pub(super) fn build_of(
+        code: &str,
+        months: &[MonthInput<'_>],
+        directory: Arc<Directory>,
+        ids: GroupIds,
+        view: View,
+    ) -> KpiPeriod {
+        let kpi = by_code(code).unwrap();
         let range = MonthRange::new(month("2024-01"), month("2024-02")).unwrap();
         let period = Period {
             kind: PeriodKind::Range,
@@ -592,13 +610,14 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_row_read_straight_sums_as_pair_by_pair() {
+    /// `n` dealers over four months: some move region (once or back and forth), some
+    /// open late; values small (often tied), wide, missing, or large enough to overflow.
+    pub(super) fn moving_network(
+        n: usize,
+        seed: u64,
+    ) -> (Arc<Directory>, GroupIds, Vec<Vec<Slot>>, Vec<Slab>) {
         use rand::{Rng, SeedableRng};
-        // 400 dealers over four months: some move region (once or back and forth), some
-        // open late; values small, wide, missing, or large enough to overflow.
-        let n = 400;
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let months = ["2024-01", "2024-02", "2024-03", "2024-04"];
         let mut dealers = Vec::new();
         let mut histories = Vec::new();
@@ -636,12 +655,19 @@ mod tests {
                         1 => (rng.gen_range(-5..5), 0),
                         2 => (rng.gen_range(1i64 << 40..1 << 41), rng.gen_range(1..1000)),
                         3 => (i64::MAX - rng.gen_range(0..3), 7),
+                        4..=7 => (rng.gen_range(0..3), 10),
                         _ => (rng.gen_range(-1000..100_000), rng.gen_range(1..5000)),
                     })
                     .collect();
                 slab(&pairs)
             })
             .collect();
+        (directory, ids, members, slabs)
+    }
+
+    #[test]
+    fn a_row_read_straight_sums_as_pair_by_pair() {
+        let (directory, ids, members, slabs) = moving_network(400, 7);
         let straight = live(&slabs.iter().collect::<Vec<_>>(), &members);
         // A held value the KPI's row does not have sends each month pair by pair.
         let holds: Holds = [(usize::MAX - 1, None)].into_iter().collect();
