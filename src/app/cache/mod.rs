@@ -516,9 +516,7 @@ fn apply_dealer<'a>(
     facts: impl Iterator<Item = &'a crate::store::FactRow>,
 ) {
     slab.allocate(n);
-    for k in 0..KPIS.len() {
-        slab.clear(k * n + idx);
-    }
+    slab.clear_dealer(idx);
     for f in facts {
         if let Some(k) = KPIS.iter().position(|d| d.id == f.kpi) {
             slab.set(k * n + idx, f.value, f.updated_at);

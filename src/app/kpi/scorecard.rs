@@ -107,6 +107,11 @@ impl App {
             (Some(d), Some(r)) => d.groups.find_region(r),
             _ => None,
         };
+        // The dealer's place in the digest's directory (the network may have changed since
+        // `directory` was read).
+        let at = digest
+            .as_ref()
+            .and_then(|d| d.directory.index.get(dealer).copied());
         let mut lines = Vec::with_capacity(KPIS.len());
         for (k, def) in KPIS.iter().enumerate() {
             let value = OwnValue::of(def, figures[0][k], visible[0]);
@@ -123,11 +128,12 @@ impl App {
             // Standings only where the group's figures are shown, and the value is.
             let digested = digest
                 .as_ref()
-                .and_then(|d| Some((d, d.kpis.get(k)?)))
+                .zip(at)
+                .and_then(|(d, at)| Some((d, d.kpis.get(k)?, at)))
                 .filter(|_| visible[0]);
             let in_nation = match digested.filter(|_| nation.disclosure.shown()) {
                 None => None,
-                Some((_, kd)) => match kd.nation_standing(i) {
+                Some((_, kd, at)) => match kd.nation_standing(at) {
                     Digested::Known(s) => s,
                     Digested::Unknown => {
                         self.standing(def, period, view, i, &Group::Nation).await?
@@ -139,13 +145,15 @@ impl App {
                 &region,
                 region_id,
             ) {
-                (Some((d, kd)), Some(g), Some(id)) => match kd.region_rank(i, id, &d.membership) {
-                    Digested::Known(r) => r,
-                    Digested::Unknown => self
-                        .standing(def, period, view, i, g)
-                        .await?
-                        .map(|s| s.rank),
-                },
+                (Some((d, kd, at)), Some(g), Some(id)) => {
+                    match kd.region_rank(at, id, &d.membership) {
+                        Digested::Known(r) => r,
+                        Digested::Unknown => self
+                            .standing(def, period, view, i, g)
+                            .await?
+                            .map(|s| s.rank),
+                    }
+                }
                 _ => None,
             };
             lines.push(ScorecardLine {
