@@ -130,6 +130,9 @@ impl KpiCache {
                     return Ok(None);
                 };
                 kpis.push(p.digest());
+                // A digest takes tens of milliseconds: let the requests waiting for this
+                // worker run between two KPIs rather than after all of them.
+                tokio::task::yield_now().await;
                 groups = Some(p.groups.clone());
                 let first = first.get_or_insert_with(|| p.clone());
                 if !Arc::ptr_eq(&first.directory, &p.directory) {
