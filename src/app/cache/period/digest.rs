@@ -22,6 +22,13 @@ pub struct KpiDigest {
     nation: Aggregate,
     regions: Vec<Aggregate>,
     peers: Vec<Aggregate>,
+    order: NationOrder,
+}
+
+/// Where each dealer stands in the nation's order (empty for a network of 65,535 dealers
+/// or more: two-byte ranks would not do).
+#[derive(Debug, Default)]
+struct NationOrder {
     /// Each dealer's rank in the nation, best first ([`UNRANKED`]: no value).
     ranks: Vec<u16>,
     /// Ranks shared by several dealers, with how many share them (sorted by rank).
@@ -45,8 +52,8 @@ impl KpiDigest {
     /// Bytes held, roughly (for the memo's budget).
     pub fn bytes(&self) -> usize {
         let aggregates = 1 + self.regions.len() + self.peers.len();
-        self.ranks.len() * 2
-            + (self.ties.len() + self.moved.len()) * 4
+        self.order.ranks.len() * 2
+            + (self.order.ties.len() + self.order.moved.len()) * 4
             + aggregates * std::mem::size_of::<Aggregate>()
             + std::mem::size_of::<KpiDigest>()
     }
@@ -62,8 +69,9 @@ impl KpiDigest {
 
     /// How many of the nation's values are not worse than the value ranked `rank`.
     fn not_worse(&self, rank: u16) -> usize {
-        let tied = match self.ties.binary_search_by_key(&rank, |t| t.0) {
-            Ok(at) => self.ties[at].1,
+        let ties = &self.order.ties;
+        let tied = match ties.binary_search_by_key(&rank, |t| t.0) {
+            Ok(at) => ties[at].1,
             Err(_) => 1,
         };
         usize::from(rank) - 1 + usize::from(tied)
@@ -71,7 +79,7 @@ impl KpiDigest {
 
     /// Dealer `i`'s standing in the nation.
     pub fn nation_standing(&self, i: usize) -> Digested<Standing> {
-        let Some(&rank) = self.ranks.get(i) else {
+        let Some(&rank) = self.order.ranks.get(i) else {
             return Digested::Unknown;
         };
         Digested::Known((rank != UNRANKED).then(|| {
@@ -87,7 +95,8 @@ impl KpiDigest {
     /// that stayed with a better rank in the nation + the moved members' values better
     /// than its own (found by where they fall in the nation's order).
     pub fn region_rank(&self, i: usize, g: u16, members: &RegionMembers) -> Digested<usize> {
-        let Some(&rank) = self.ranks.get(i) else {
+        let NationOrder { ranks, moved, .. } = &self.order;
+        let Some(&rank) = ranks.get(i) else {
             return Digested::Unknown;
         };
         match members.home.get(i).copied() {
@@ -98,13 +107,12 @@ impl KpiDigest {
         let better_stayed = members
             .of_region(g)
             .iter()
-            .filter(|&&j| (1..rank).contains(&self.ranks[j as usize]))
+            .filter(|&&j| (1..rank).contains(&ranks[j as usize]))
             .count();
         // A value is strictly better than this dealer's when fewer of the nation's values
         // are not worse than it.
         let not_worse = self.not_worse(rank);
-        let better_moved = self
-            .moved
+        let better_moved = moved
             .iter()
             .filter(|(r, nw)| *r == g && usize::from(*nw) < not_worse)
             .count();
@@ -193,30 +201,23 @@ impl KpiPeriod {
                 }
             }
         }
-        let (ranks, ties, moved) = if n < usize::from(u16::MAX) {
-            self.nation_ranks(values, &moved_values)
+        let order = if n < usize::from(u16::MAX) {
+            self.nation_order(values, &moved_values)
         } else {
-            Default::default()
+            NationOrder::default()
         };
         let finish = |t: Tally| t.finish(kpi).0;
         KpiDigest {
             nation: finish(nation),
             regions: regions.into_iter().map(finish).collect(),
             peers: peers.into_iter().map(finish).collect(),
-            ranks,
-            ties,
-            moved,
+            order,
         }
     }
 
     /// Each dealer's rank in the nation, the ranks shared, and where the moved dealers'
     /// values in their regions fall in the nation's order (from one sort of the nation).
-    #[allow(clippy::type_complexity)]
-    fn nation_ranks(
-        &self,
-        values: &[f64],
-        moved_values: &[(u16, f64)],
-    ) -> (Vec<u16>, Vec<(u16, u16)>, Vec<(u16, u16)>) {
+    fn nation_order(&self, values: &[f64], moved_values: &[(u16, f64)]) -> NationOrder {
         let direction = self.kpi.direction;
         let mut order: Vec<(f64, u32)> = self
             .home
@@ -253,7 +254,7 @@ impl KpiPeriod {
                 (g, not_worse as u16)
             })
             .collect();
-        (ranks, ties, moved)
+        NationOrder { ranks, ties, moved }
     }
 }
 
@@ -304,8 +305,8 @@ mod tests {
                         }
                     }
                 }
-                moved += d.moved.len();
-                tied += d.ties.len();
+                moved += d.order.moved.len();
+                tied += d.order.ties.len();
             }
         }
         // The cases the digest counts differently were all met.
