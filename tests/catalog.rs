@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{amend_accepted, report_input, submit, TestApp};
+use common::{amend_accepted, report_input, scorecard_line, submit, TestApp};
 use serde_json::{json, Value};
 
 /// EAST: P1..P5 (Aurora MEDIUM, a peer group of five); B1, B2 (Boreal SMALL, a peer group
@@ -252,12 +252,7 @@ async fn facts(t: &TestApp, since: Option<&str>) -> Vec<(String, String, String,
 async fn published_warranty_share(t: &TestApp) -> f64 {
     let q = r#"query { scorecard(dealerCode: "P2", period: { month: "2024-03" }) { kpis { kpi { code } peerGroup { pooled } } } }"#;
     let s = t.ok(&t.dealer("P2"), q, json!({})).await;
-    s["scorecard"]["kpis"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kpi"]["code"] == "warranty_ro_share")
-        .unwrap()["peerGroup"]["pooled"]
+    scorecard_line(&s["scorecard"], "warranty_ro_share")["peerGroup"]["pooled"]
         .as_f64()
         .unwrap()
 }

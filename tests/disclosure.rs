@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{amend_accepted, report_input, submit, TestApp};
+use common::{amend_accepted, report_input, scorecard_line, submit, TestApp};
 use serde_json::{json, Value};
 
 /// EAST: E1..E5, and M from April 2024 (WEST before); WEST: W1..W5; NORTH: N1, N2 (brand
@@ -727,15 +727,7 @@ async fn a_regional_manager_sees_a_moved_dealer_only_for_its_months_there() {
         ]
     );
     let card = scorecard_query();
-    let kpi = |card: &Value| {
-        card["scorecard"]["kpis"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|k| k["kpi"]["code"] == "comeback_rate")
-            .unwrap()
-            .clone()
-    };
+    let kpi = |card: &Value| scorecard_line(&card["scorecard"], "comeback_rate");
     // May: its own value and April's; a year ago (WEST) is hidden.
     let may = kpi(&t
         .ok(&manager, &card, json!({ "d": "M", "p": month("2024-05") }))
@@ -871,13 +863,7 @@ async fn months_are_published_at_their_close_and_not_before() {
             json!({ "d": "E1", "p": month("2024-04") }),
         )
         .await;
-    let c = card["scorecard"]["kpis"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kpi"]["code"] == "comeback_rate")
-        .unwrap()
-        .clone();
+    let c = scorecard_line(&card["scorecard"], "comeback_rate");
     assert_eq!(
         (
             c["value"].clone(),

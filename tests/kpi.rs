@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{amend, amend_accepted, report_input, submit, TestApp};
+use common::{amend, amend_accepted, report_input, scorecard_line, submit, TestApp};
 use serde_json::{json, Value};
 
 const RANKING: &str = r#"query($k: String!, $p: ReportingPeriod!, $s: ScopeInput, $first: Int, $after: String) {
@@ -257,13 +257,7 @@ async fn comeback_ranks(t: &TestApp, dealer: &str, period: Value) -> (Value, Val
     let card = t
         .ok(&t.admin(), q, json!({ "d": dealer, "p": period }))
         .await;
-    let line = card["scorecard"]["kpis"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kpi"]["code"] == "comeback_rate")
-        .unwrap()
-        .clone();
+    let line = scorecard_line(&card["scorecard"], "comeback_rate");
     (line["rankInRegion"].clone(), line["rankInNation"].clone())
 }
 
@@ -402,15 +396,7 @@ async fn parameters_zero_denominators_and_scorecards() {
         kpis { kpi { code } value unavailableReason rankInRegion rankInNation nationDealers percentileInNation radarScore
                guidelineStatus previousValue changeVsPrevious yearAgoValue region { pooled } nation { pooled median } } } }"#;
     let card = t.ok(&admin, q, json!({})).await["scorecard"].clone();
-    let kpi = |code: &str| {
-        card["kpis"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|k| k["kpi"]["code"] == code)
-            .unwrap()
-            .clone()
-    };
+    let kpi = |code: &str| scorecard_line(&card, code);
     assert_eq!(
         card["kpis"].as_array().unwrap().len(),
         t.ok(&admin, "{ kpiCatalog { code } }", json!({})).await["kpiCatalog"]

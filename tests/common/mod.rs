@@ -491,6 +491,17 @@ pub async fn submit(t: &TestApp, token: &str, dealer: &str, month: &str, input: 
         .clone()
 }
 
+/// The line of KPI `code` in a `scorecard` object.
+pub fn scorecard_line(scorecard: &Value, code: &str) -> Value {
+    scorecard["kpis"]
+        .as_array()
+        .expect("a scorecard's kpis")
+        .iter()
+        .find(|k| k["kpi"]["code"] == code)
+        .unwrap_or_else(|| panic!("no line of {code} in {scorecard}"))
+        .clone()
+}
+
 /// `amendMonthlyReport`; the whole response (it may be a conflict).
 pub async fn amend(
     t: &TestApp,

@@ -3,10 +3,10 @@
 //! of the period's other dealers read about two bytes a dealer and KPI.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 
 use super::directory::Directory;
-use super::groups::GroupIds;
+use super::groups::{GroupId, GroupIds};
 use super::period::{KpiDigest, RegionMembers};
 use super::queries::{changed_network, ATTEMPTS};
 use super::{DigestKey, KpiCache, View};
@@ -33,15 +33,33 @@ impl PeriodDigest {
         self.membership.bytes() + self.kpis.iter().map(KpiDigest::bytes).sum::<usize>()
     }
 
-    /// KPI `k`'s aggregate of `group`: empty for a group without members in the period.
-    pub fn aggregate(&self, k: usize, group: &Group) -> Aggregate {
-        let kpi = &KPIS[k];
-        self.groups
-            .lookup(group)
-            .ok()
+    /// A group as the digest knows it: looked up once for every KPI.
+    pub fn group(&self, group: &Group) -> DigestGroup {
+        DigestGroup(self.groups.lookup(group).ok())
+    }
+
+    /// KPI `k`'s aggregate of a group: empty for a group without members in the period.
+    pub fn aggregate(&self, k: usize, group: DigestGroup) -> Aggregate {
+        group
+            .0
             .and_then(|id| self.kpis.get(k)?.aggregate(id))
             .cloned()
-            .unwrap_or_else(|| Tally::default().finish(kpi).0)
+            .unwrap_or_else(|| Tally::default().finish(&KPIS[k]).0)
+    }
+}
+
+/// A group's id in a digest (`Some(None)`: the nation; `None`: a group no dealer has ever
+/// been in).
+#[derive(Debug, Clone, Copy)]
+pub struct DigestGroup(Option<Option<GroupId>>);
+
+impl DigestGroup {
+    /// The region's id, for a region.
+    pub fn region(self) -> Option<u16> {
+        match self.0 {
+            Some(Some(GroupId::Region(g))) => Some(g),
+            _ => None,
+        }
     }
 }
 
@@ -64,7 +82,7 @@ impl KpiCache {
             return Ok(Some(hit));
         }
         // One build per period at a time: who asks meanwhile waits for it, then reads it.
-        let lock = self.digest_lock(key);
+        let lock = self.digest_locks.get(key);
         let built = {
             let _one = lock.lock().await;
             match self.recall_digest(&key, &publications) {
@@ -72,7 +90,7 @@ impl KpiCache {
                 None => self.digest(store, period, view).await,
             }
         };
-        self.release_digest_lock(key, lock);
+        self.digest_locks.release(&key, lock);
         built
     }
 
@@ -86,26 +104,6 @@ impl KpiCache {
         let v = self.versions(MonthRange::new(from, to)?, view, publications)?;
         let now = self.now();
         self.read().digests.get(key, now, |d| d.versions == v)
-    }
-
-    fn digest_lock(&self, key: DigestKey) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self
-            .digest_locks
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        locks.entry(key).or_default().clone()
-    }
-
-    /// Forgets the lock of `key` once nobody else holds or waits for it.
-    fn release_digest_lock(&self, key: DigestKey, lock: Arc<tokio::sync::Mutex<()>>) {
-        let mut locks = self
-            .digest_locks
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        // The map's reference and this one.
-        if Arc::strong_count(&lock) == 2 {
-            locks.remove(&key);
-        }
     }
 
     /// Builds the digest of every KPI of `period` and keeps it (unless a write landed

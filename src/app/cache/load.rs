@@ -114,14 +114,6 @@ impl KpiCache {
         self.warm_total.store(months as u64, Ordering::SeqCst);
     }
 
-    fn month_lock(&self, m: Month) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self
-            .month_locks
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        locks.entry(m).or_default().clone()
-    }
-
     /// The month as loaded, if it is (and its published snapshot, if `published` and it is
     /// loaded too), marking it used.
     fn lookup(&self, m: Month, published: bool) -> Option<Loaded> {
@@ -152,7 +144,7 @@ impl KpiCache {
         if let Some(hit) = self.lookup(m, published) {
             return Ok(hit);
         }
-        let lock = self.month_lock(m);
+        let lock = self.month_locks.get(m);
         let _one = lock.lock().await;
         for _ in 0..ATTEMPTS {
             if let Some(hit) = self.lookup(m, published) {

@@ -19,6 +19,7 @@ mod directory;
 mod fact_page;
 mod follow;
 mod groups;
+mod keyed_locks;
 mod load;
 mod memo;
 mod period;
@@ -29,6 +30,7 @@ mod sums;
 #[cfg(test)]
 mod testnet;
 
+pub use digests::DigestGroup;
 pub use directory::Directory;
 pub use groups::GroupIds;
 pub use period::{Digested, GroupStats, KpiPeriod};
@@ -42,6 +44,7 @@ use std::time::Instant;
 use digests::PeriodDigest;
 use follow::{ChangeFollower, GAP_WINDOW};
 use groups::Slot;
+use keyed_locks::KeyedLocks;
 use memo::Memo;
 use published::PublishedMonth;
 use slab::Slab;
@@ -180,9 +183,9 @@ pub struct KpiCache {
     log_reads: AtomicU64,
     log_read_micros: AtomicU64,
     /// One load per month at a time; the requests that need it meanwhile wait for it.
-    month_locks: std::sync::Mutex<HashMap<Month, Arc<tokio::sync::Mutex<()>>>>,
+    month_locks: KeyedLocks<Month>,
     /// One digest build per period at a time.
-    digest_locks: std::sync::Mutex<HashMap<DigestKey, Arc<tokio::sync::Mutex<()>>>>,
+    digest_locks: KeyedLocks<DigestKey>,
     /// At most two months read from the database at once.
     readers: tokio::sync::Semaphore,
     /// The background warm-up reads one month at a time.

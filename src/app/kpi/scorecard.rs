@@ -1,7 +1,7 @@
 //! Scorecards: every KPI of one dealer for a period, against its region, its peer group
 //! and the nation.
 
-use crate::app::cache::{Digested, View};
+use crate::app::cache::{DigestGroup, Digested, View};
 use crate::app::visibility::{GroupFigures, OwnGroups};
 use crate::app::{App, AppResult};
 use crate::auth::Principal;
@@ -103,10 +103,14 @@ impl App {
             .cache
             .period_digest(self.store.as_ref(), period, view)
             .await?;
-        let region_id = match (&digest, &own.region) {
-            (Some(d), Some(r)) => d.groups.find_region(r),
-            _ => None,
-        };
+        // The groups as the digest knows them: looked up once, not per KPI.
+        let region_group = digest
+            .as_ref()
+            .zip(region.as_ref())
+            .map(|(d, g)| d.group(g));
+        let nation_group = digest.as_ref().map(|d| d.group(&Group::Nation));
+        let peer_group = digest.as_ref().map(|d| d.group(&own.peer));
+        let region_id = region_group.and_then(DigestGroup::region);
         // The dealer's place in the digest's directory (the network may have changed since
         // `directory` was read).
         let at = digest
@@ -115,16 +119,14 @@ impl App {
         let mut lines = Vec::with_capacity(KPIS.len());
         for (k, def) in KPIS.iter().enumerate() {
             let value = OwnValue::of(def, figures[0][k], visible[0]);
-            let figures_of = |g: &Group| {
-                let aggregate = digest.as_ref().map(|d| d.aggregate(k, g));
+            // Not yet published without a digest; no region's without a region.
+            let figures_of = |g: Option<DigestGroup>| {
+                let aggregate = digest.as_ref().zip(g).map(|(d, g)| d.aggregate(k, g));
                 viewer.figures(aggregate.as_ref())
             };
-            let region_figures = match &region {
-                Some(g) => figures_of(g),
-                None => GroupFigures::not_published(),
-            };
-            let nation = figures_of(&Group::Nation);
-            let peer = figures_of(&own.peer);
+            let region_figures = figures_of(region_group);
+            let nation = figures_of(nation_group);
+            let peer = figures_of(peer_group);
             // Standings only where the group's figures are shown, and the value is.
             let digested = digest
                 .as_ref()

@@ -6,7 +6,8 @@
 //! members (a member that stayed in the region has the same value in both), and from where
 //! the values of the members that moved within the period fall in the nation's order.
 
-use super::{valued, Acc, KpiPeriod, NONE, SPLIT};
+use super::group_stats::GroupTallies;
+use super::{valued, KpiPeriod, NONE, SPLIT};
 use crate::app::cache::groups::GroupId;
 use crate::domain::kpi::Direction;
 use crate::domain::standing::{is_better, standing_of, Standing};
@@ -164,43 +165,20 @@ impl KpiPeriod {
     pub fn digest(&self) -> KpiDigest {
         let kpi = self.kpi;
         let n = self.pairs.len();
-        let values = self.values();
-        let mut nation = Tally::with_capacity(n);
-        let mut regions = vec![Tally::with_capacity(0); self.groups.regions().len()];
-        let mut peers = vec![Tally::with_capacity(0); self.groups.peer_count()];
+        let mut tallies = GroupTallies::new(
+            &self.groups,
+            Tally::with_capacity(n),
+            Tally::with_capacity(0),
+        );
         // The values dealers that moved have in their regions (ranked once the nation is).
         let mut moved_values: Vec<(u16, f64)> = Vec::new();
-        for (i, &(region, peer)) in self.home.iter().enumerate() {
-            if region == NONE {
-                continue;
+        self.each_membership(|id, figures, moved| {
+            tallies.add(id, figures);
+            if let (true, Some(GroupId::Region(g)), Some((_, v))) = (moved, id, figures) {
+                moved_values.push((g, v));
             }
-            let own = valued(self.pairs[i], values[i]);
-            nation.add_valued(own);
-            for (g, tallies, of_regions) in
-                [(region, &mut regions, true), (peer, &mut peers, false)]
-            {
-                if g != SPLIT {
-                    if let Some(t) = tallies.get_mut(usize::from(g)) {
-                        t.add_valued(own);
-                    }
-                    continue;
-                }
-                let Some(s) = self.splits.get(&(i as u32)) else {
-                    continue;
-                };
-                for &(g, sum) in if of_regions { &s.regions } else { &s.peers } {
-                    let v = Acc::of(sum)
-                        .pair()
-                        .and_then(|p| Some((p, kpi.value(p.num, p.den)?)));
-                    if let Some(t) = tallies.get_mut(usize::from(g)) {
-                        t.add_valued(v);
-                    }
-                    if let (true, Some((_, v))) = (of_regions, v) {
-                        moved_values.push((g, v));
-                    }
-                }
-            }
-        }
+        });
+        let values = self.values();
         let order = if n < usize::from(u16::MAX) {
             self.nation_order(values, &moved_values)
         } else {
@@ -208,9 +186,9 @@ impl KpiPeriod {
         };
         let finish = |t: Tally| t.finish(kpi).0;
         KpiDigest {
-            nation: finish(nation),
-            regions: regions.into_iter().map(finish).collect(),
-            peers: peers.into_iter().map(finish).collect(),
+            nation: finish(tallies.nation),
+            regions: tallies.regions.into_iter().map(finish).collect(),
+            peers: tallies.peers.into_iter().map(finish).collect(),
             order,
         }
     }

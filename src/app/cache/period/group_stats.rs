@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError};
 
 use super::{valued, Acc, KpiPeriod, NONE, SPLIT};
-use crate::app::cache::groups::GroupId;
+use crate::app::cache::groups::{GroupId, GroupIds};
 use crate::domain::best_first::BestFirst;
 use crate::domain::kpi::{Direction, KpiDef};
 use crate::domain::standing::{standing_among, standings_among, Standing};
-use crate::domain::stats::{Aggregate, Tally};
+use crate::domain::stats::{self, Aggregate, Pair, Tally};
 use crate::domain::Group;
 
 /// A group's aggregate, and its members' values for standings.
@@ -142,44 +142,87 @@ impl KpiPeriod {
 
     /// The sums of the nation, every region and every peer group, in one pass.
     fn tally_sums(&self) -> HashMap<Option<GroupId>, Tally> {
-        let mut nation = Tally::default();
-        let mut regions = vec![Tally::default(); self.groups.regions().len()];
-        let mut peers = vec![Tally::default(); self.groups.peer_count()];
+        let mut tallies = GroupTallies::new(&self.groups, Tally::default(), Tally::default());
+        self.each_membership(|id, figures, _| tallies.add(id, figures));
+        tallies.into_iter().collect()
+    }
+
+    /// Where each dealer counts over the period, in dealer order: `f(group, figures, moved)`
+    /// for the nation (`None`) and, with its own figures, its region and peer group; for a
+    /// dealer that moved, each group it was in with its figures there (`moved`).
+    pub(super) fn each_membership(
+        &self,
+        mut f: impl FnMut(Option<GroupId>, Option<(Pair, f64)>, bool),
+    ) {
         let values = self.values();
         for (i, &(region, peer)) in self.home.iter().enumerate() {
             if region == NONE {
                 continue;
             }
             let own = valued(self.pairs[i], values[i]);
-            nation.add_valued(own);
-            for (g, tallies, of_regions) in
-                [(region, &mut regions, true), (peer, &mut peers, false)]
-            {
+            f(None, own, false);
+            for (g, of_regions) in [(region, true), (peer, false)] {
+                let id = |g| {
+                    Some(if of_regions {
+                        GroupId::Region(g)
+                    } else {
+                        GroupId::Peer(g)
+                    })
+                };
                 if g != SPLIT {
-                    if let Some(t) = tallies.get_mut(usize::from(g)) {
-                        t.add_valued(own);
-                    }
+                    f(id(g), own, false);
                     continue;
                 }
                 let Some(s) = self.splits.get(&(i as u32)) else {
                     continue;
                 };
                 for &(g, sum) in if of_regions { &s.regions } else { &s.peers } {
-                    if let Some(t) = tallies.get_mut(usize::from(g)) {
-                        t.add(self.kpi, Acc::of(sum).pair());
-                    }
+                    f(id(g), stats::valued(self.kpi, Acc::of(sum).pair()), true);
                 }
             }
         }
+    }
+}
+
+/// A tally per group: the nation, each region, each peer group (by id).
+pub(super) struct GroupTallies {
+    pub nation: Tally,
+    pub regions: Vec<Tally>,
+    pub peers: Vec<Tally>,
+}
+
+impl GroupTallies {
+    /// The nation's tally, and one `group` tally for each region and peer group known.
+    pub fn new(groups: &GroupIds, nation: Tally, group: Tally) -> GroupTallies {
+        GroupTallies {
+            nation,
+            regions: vec![group.clone(); groups.regions().len()],
+            peers: vec![group; groups.peer_count()],
+        }
+    }
+
+    /// Adds a member's figures to a group's tally (one unknown here is left out).
+    pub fn add(&mut self, id: Option<GroupId>, figures: Option<(Pair, f64)>) {
+        let tally = match id {
+            None => Some(&mut self.nation),
+            Some(GroupId::Region(g)) => self.regions.get_mut(usize::from(g)),
+            Some(GroupId::Peer(g)) => self.peers.get_mut(usize::from(g)),
+        };
+        if let Some(t) = tally {
+            t.add_valued(figures);
+        }
+    }
+
+    /// Every group's tally with its id.
+    pub fn into_iter(self) -> impl Iterator<Item = (Option<GroupId>, Tally)> {
         let regions = (0u16..)
-            .zip(regions)
+            .zip(self.regions)
             .map(|(g, t)| (Some(GroupId::Region(g)), t));
         let peers = (0u16..)
-            .zip(peers)
+            .zip(self.peers)
             .map(|(g, t)| (Some(GroupId::Peer(g)), t));
-        std::iter::once((None, nation))
+        std::iter::once((None, self.nation))
             .chain(regions)
             .chain(peers)
-            .collect()
     }
 }
